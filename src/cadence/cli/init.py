@@ -1,0 +1,257 @@
+"""`cadence init`: flags and wizard generated from the settings table; validate, then write atomically."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cadence.cli.output import Context, paint
+from cadence.core.settings import CLIENTS, METHODOLOGIES, TRAITS, TYPES, TYPES_BY_NAME
+from cadence.errors import DECISION, USAGE, CadenceError
+
+MVP_WORDS = ("prototype", "mvp", "quick", "hack", "simple", "basic", "minimal", "poc", "spike", "weekend")
+
+
+def _dest(prefix: str, key: str) -> str:
+    return f"set__{prefix}__{key}".replace("-", "_")
+
+
+def add_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--methodology", help="deep | mvp | custom (default: deep)")
+    p.add_argument("--depth", type=int, help="default depth 1-5 (only with --methodology custom)")
+    p.add_argument("--project-type", help="one of: " + ", ".join(TYPES_BY_NAME))
+    p.add_argument("--traits", action="append", help="web, mobile, desktop (repeat or comma-separate)")
+    p.add_argument("--clients", action="append", help="claude, opencode, codex, gemini (repeat or comma-separate)")
+    p.add_argument("--name", help="project name (default: the directory name)")
+    p.add_argument("--idea", help="a sentence about the project; suggests a methodology")
+    p.add_argument("--force", action="store_true", help="back up .cadence/ and reinitialise, keeping finished steps")
+    p.add_argument("--auto", action="store_true", help="never prompt (same as --no-input)")
+    for t in TYPES:
+        group = p.add_argument_group(f"{t.name} settings (imply --project-type {t.name})")
+        for s in t.settings:
+            flag, dest = t.flag(s), _dest(t.prefix, s.key)
+            req = " [required]" if s.required else ""
+            if s.kind == "bool":
+                group.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
+                                   help=f"{s.help} (default {str(s.default).lower()})")
+            elif s.kind == "list":
+                vals = ", ".join(s.values) or "e.g. en,fr-CA"
+                group.add_argument(flag, dest=dest, action="append", metavar="VALUES",
+                                   help=f"{s.help}: {vals} (default {','.join(s.default) or 'none'})")
+            else:
+                default = "" if s.required else f" (default {s.default if s.default is not None else 'by phase'})"
+                group.add_argument(flag, dest=dest, metavar="|".join(s.values), help=f"{s.help}{req}{default}")
+    p.set_defaults(func=cmd_init)
+
+
+def _csv(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    out: list[str] = []
+    for v in values:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return list(dict.fromkeys(out))
+
+
+def _given_settings(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    given: dict[str, dict[str, Any]] = {}
+    for t in TYPES:
+        for s in t.settings:
+            v = getattr(args, _dest(t.prefix, s.key))
+            if v is None:
+                continue
+            given.setdefault(t.name, {})[s.key] = _csv(v) if s.kind == "list" else v
+    return given
+
+
+def _flag_checks(args: argparse.Namespace, given: dict[str, dict[str, Any]]) -> str | None:
+    if args.depth is not None and args.methodology != "custom":
+        raise CadenceError("USAGE", "--depth only applies with --methodology custom",
+                           "Add --methodology custom, or drop --depth (deep runs at 5, mvp at 1).", USAGE)
+    if args.depth is not None and not 1 <= args.depth <= 5:
+        raise CadenceError("USAGE", f"--depth {args.depth} is out of range", "Use --depth 1 to 5.", USAGE)
+    if len(given) > 1:
+        fams = ", ".join(f"--{TYPES_BY_NAME[t].prefix}-*" for t in given)
+        raise CadenceError("USAGE", f"flags of more than one project type: {fams}",
+                           "Use the settings flags of one project type only.", USAGE)
+    ptype = args.project_type
+    if ptype is not None and ptype not in TYPES_BY_NAME:
+        from cadence.errors import did_you_mean
+        raise CadenceError("USAGE", f"--project-type {ptype!r} is not one of {', '.join(TYPES_BY_NAME)}",
+                           did_you_mean(ptype, list(TYPES_BY_NAME)) or "Run 'cadence list --section project-types'.",
+                           USAGE)
+    if given:
+        implied = next(iter(given))
+        if ptype is not None and ptype != implied:
+            raise CadenceError("USAGE", f"--{TYPES_BY_NAME[implied].prefix}-* flags are {implied} settings, but "
+                               f"--project-type is {ptype}",
+                               f"Drop --project-type or use --{TYPES_BY_NAME[ptype].prefix}-* flags.", USAGE)
+        ptype = implied
+    return ptype
+
+
+def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | None,
+            settings: dict[str, Any], suggestion: str) -> tuple[str, int | None, str | None, dict[str, Any], list[str]]:
+    from cadence.cli import prompts
+    from cadence.core.settings import defaults_for
+    from cadence.project.detect import guess_project_type
+    methodology = args.methodology or prompts.choose(
+        f"Methodology (suggested: {suggestion})", METHODOLOGIES, suggestion)
+    depth = args.depth
+    if methodology == "custom" and depth is None:
+        depth = int(prompts.choose("Default depth (1 = MVP … 5 = exhaustive)", ["1", "2", "3", "4", "5"], "3"))
+    if ptype is None and args.project_type is None:
+        guess = guess_project_type(root)
+        choice = prompts.choose("Project type" + (f" (detected: {guess})" if guess else ""),
+                                ["none", *TYPES_BY_NAME], guess or "none")
+        ptype = None if choice == "none" else choice
+    if ptype:
+        t = TYPES_BY_NAME[ptype]
+        for s in t.settings:
+            if s.key in settings:
+                continue
+            if s.key == "online-services" and settings.get("multiplayer") not in ("online", "hybrid"):
+                continue
+            default = defaults_for(t, settings).get(s.key)
+            if s.kind == "bool":
+                settings[s.key] = prompts.confirm(s.prompt + "?", bool(default))
+            elif s.kind == "list" and s.values:
+                settings[s.key] = prompts.choose_many(s.prompt + "?", s.values, default or [])
+            elif s.kind == "list":
+                raw = prompts.text(s.prompt + " (comma-separated)", ",".join(default or []))
+                settings[s.key] = [x.strip() for x in raw.split(",") if x.strip()]
+            else:
+                settings[s.key] = prompts.choose(s.prompt + "?", s.values, default)
+    clients = _csv(args.clients)
+    if clients is None:
+        detected = [c for c in CLIENTS if shutil.which({"claude": "claude"}.get(c, c))]
+        clients = prompts.choose_many("AI clients to set up", CLIENTS, detected or ["claude"])
+    return methodology, depth, ptype, settings, clients
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.content.loader import pipeline_index
+    from cadence.project import paths
+    from cadence.project.config import validate_config
+    from cadence.project.detect import project_mode
+    if args.auto:
+        ctx.no_input = True
+    root = ctx.root()
+    given = _given_settings(args)
+    ptype = _flag_checks(args, given)
+    existing = (root / paths.DIR).exists()
+    if existing and not args.force:
+        raise CadenceError("ALREADY_INITIALIZED", f"{root / paths.DIR} already exists",
+                           "Use 'cadence init --force' to back it up and reinitialise (finished steps are kept).",
+                           USAGE)
+    idea = (args.idea or "").lower()
+    suggestion = "mvp" if any(w in idea.replace("-", " ").split() for w in MVP_WORDS) else "deep"
+    settings = dict(given.get(ptype or "", {}))
+    if ctx.interactive:
+        methodology, depth, ptype, settings, clients = _wizard(ctx, root, args, ptype, settings, suggestion)
+    else:
+        methodology = args.methodology or (suggestion if args.idea else "deep")
+        depth = args.depth
+        clients = _csv(args.clients) or []
+        if ptype:
+            t = TYPES_BY_NAME[ptype]
+            missing = [s for s in t.settings if s.required and s.key not in settings]
+            if missing:
+                flag = t.flag(missing[0])
+                raise CadenceError("MISSING_SETTING", f"{flag} is required for {ptype} projects",
+                                   f"Pass {flag} {'|'.join(missing[0].values)}, or run 'cadence init' in a "
+                                   "terminal to be asked.", USAGE)
+    if methodology not in METHODOLOGIES:
+        from cadence.errors import did_you_mean
+        raise CadenceError("USAGE", f"--methodology {methodology!r} is not one of deep, mvp, custom",
+                           did_you_mean(methodology, list(METHODOLOGIES)) or "Use deep, mvp or custom.", USAGE)
+    raw: dict[str, Any] = {"version": 1, "methodology": methodology, "clients": clients,
+                           "project": {"name": args.name or root.name, "traits": _csv(args.traits) or []}}
+    if depth is not None:
+        raw["depth"] = depth
+    if ptype:
+        raw["project"]["type"] = ptype
+        raw["project"][ptype] = settings
+    index = pipeline_index()
+    config, warnings = validate_config(raw, tuple(index["steps"]))  # everything is checked before any write
+    ctx.warnings.extend(warnings)
+    mode = project_mode(root)
+    data = write_project(root, config, mode["mode"], index, keep_finished=args.force)
+    data["evidence"] = mode["evidence"]
+    if clients:
+        ctx.warn("client installation arrives with 'cadence install' in a later release; clients are recorded in "
+                 "config (" + ", ".join(clients) + ")")
+    lines = [f"{paint('✓', '32')} cadence initialised in {root} ({config['methodology']}"
+             + (f", {ptype}" if ptype else "") + f", {mode['mode']})"]
+    if data["backup"]:
+        lines.append(f"  backed up the previous .cadence/ to {data['backup']} "
+                     f"(kept {data['kept']} finished step(s))")
+    lines.append("  next: cadence next")
+    return data, "\n".join(lines)
+
+
+def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str, Any],
+                  keep_finished: bool = False) -> dict[str, Any]:
+    """Build the new .cadence/ in a temporary directory, then move it into place (backing up the old one)."""
+    from cadence.core.resolve import resolve
+    from cadence.project import paths
+    from cadence.project.config import dump_config
+    from cadence.project.gitignore import ensure_gitignore
+    from cadence.project.fsio import atomic_write
+    from cadence.project.state import new_state, parse_state
+    pipeline = resolve(index, config)
+    seeded = [s.name for s in pipeline.stateful() if s.enabled]
+    state = new_state(config["methodology"], mode, seeded)
+    target = root / paths.DIR
+    kept = 0
+    old_state: dict[str, Any] | None = None
+    if keep_finished and (target / "state.json").is_file():
+        try:
+            old_state = parse_state((target / "state.json").read_text(encoding="utf-8"))
+        except (CadenceError, OSError, UnicodeDecodeError):
+            old_state = None
+    if old_state:
+        for name, entry in old_state["steps"].items():
+            if entry.get("status") in ("completed", "skipped") and name in index["steps"]:
+                state["steps"][name] = entry
+                kept += 1
+    tmp = Path(tempfile.mkdtemp(prefix=".cadence.init-", dir=root))
+    try:
+        (tmp / "instructions").mkdir()
+        (tmp / "knowledge").mkdir()
+        (tmp / "plans").mkdir()
+        (tmp / "config.yml").write_text(dump_config(config), encoding="utf-8")
+        (tmp / "decisions.jsonl").write_text("", encoding="utf-8")
+        atomic_write(tmp / "state.json", json.dumps(state, indent=1) + "\n")
+        if target.exists():
+            old_decisions = target / "decisions.jsonl"
+            if old_decisions.is_file():
+                shutil.copy2(old_decisions, tmp / "decisions.jsonl")
+            for sub in ("instructions", "knowledge", "plans"):
+                if (target / sub).is_dir():
+                    shutil.rmtree(tmp / sub)
+                    shutil.copytree(target / sub, tmp / sub)
+        backup = None
+        if target.exists():
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            backup_path = root / f".cadence.backup-{stamp}"
+            n = 1
+            while backup_path.exists():
+                n += 1
+                backup_path = root / f".cadence.backup-{stamp}-{n}"
+            os.rename(target, backup_path)
+            backup = backup_path.name
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    ensure_gitignore(root)
+    return {"root": str(root), "config": paths.CONFIG, "methodology": config["methodology"],
+            "project_type": config["project"].get("type"), "mode": mode, "clients": config["clients"],
+            "steps": len(seeded), "backup": backup, "kept": kept}

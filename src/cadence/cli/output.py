@@ -1,0 +1,94 @@
+"""Rendering for both output modes: the JSON envelope and human text (colour only on a TTY)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cadence.errors import CadenceError
+
+
+@dataclass
+class Context:
+    json: bool = False
+    debug: bool = False
+    no_input: bool = False
+    root_arg: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    _root: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not sys.stdin or not sys.stdin.isatty():
+            self.no_input = True
+
+    @property
+    def interactive(self) -> bool:
+        return not self.no_input and not self.json and sys.stdout.isatty()
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def root(self) -> Path:
+        """The project root: --root, else the nearest `.cadence/`, else the git top level, else cwd."""
+        if self._root is None:
+            from cadence.project.paths import find_root
+            self._root = find_root(self.root_arg)
+        return self._root
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CadenceError("USAGE", message, f"Run '{self.prog} --help' for usage.", 1)
+
+
+def make_parser(prog: str, description: str) -> Parser:
+    return Parser(prog=prog, description=description)
+
+
+def sub(parser: argparse.ArgumentParser, dest: str = "action") -> Any:
+    subs = parser.add_subparsers(dest=dest, metavar="ACTION", parser_class=Parser)
+    subs.required = True
+    return subs
+
+
+def _colour_enabled(stream: Any) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def paint(text: str, code: str, stream: Any = None) -> str:
+    """Wrap `text` in an ANSI colour (`code` like "32" green, "31" red, "33" yellow, "2" dim)."""
+    if _colour_enabled(stream or sys.stdout):
+        return f"\033[{code}m{text}\033[0m"
+    return text
+
+
+def emit_result(ctx: Context, data: Any, text: str | None = None) -> int:
+    if ctx.json:
+        envelope = {"ok": True, "data": data, "warnings": ctx.warnings, "error": None}
+        sys.stdout.write(json.dumps(envelope, ensure_ascii=False, default=str) + "\n")
+        return 0
+    for w in ctx.warnings:
+        sys.stderr.write(paint("warning: ", "33", sys.stderr) + w + "\n")
+    if text is None:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def emit_error(ctx: Context, err: CadenceError) -> int:
+    if ctx.json:
+        envelope = {"ok": False, "data": err.data, "warnings": ctx.warnings, "error": err.to_dict()}
+        sys.stdout.write(json.dumps(envelope, ensure_ascii=False, default=str) + "\n")
+        return err.exit_code
+    for w in ctx.warnings:
+        sys.stderr.write(paint("warning: ", "33", sys.stderr) + w + "\n")
+    sys.stderr.write(paint("error", "31", sys.stderr) + f" [{err.code}]: {err.message}\n")
+    if err.hint:
+        sys.stderr.write(f"  fix: {err.hint}\n")
+    return err.exit_code

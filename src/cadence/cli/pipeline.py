@@ -1,0 +1,345 @@
+"""Pipeline commands: next, status, run, complete, skip, reset, rework, adopt, check, info, list,
+validate, decisions."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cadence.cli.output import Context, paint, sub
+from cadence.errors import DECISION, USAGE, CadenceError
+
+ICONS = {"completed": ("✓", "32"), "skipped": ("→", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
+         "stateless": ("◇", "36")}
+
+
+def _wait(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wait", type=float, metavar="SECONDS", default=None,
+                   help="how long to wait for the project lock (default 10)")
+
+
+def _open(ctx: Context) -> Any:
+    from cadence.project.pipeline import open_project
+    return open_project(ctx.root(), ctx.warnings)
+
+
+# ------------------------------------------------------------------ next
+
+def add_next(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--count", type=int, default=None, help="show at most N steps")
+    p.set_defaults(func=cmd_next)
+
+
+def cmd_next(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import next_steps
+    proj = _open(ctx)
+    data = next_steps(proj, args.count)
+    if not data["eligible"]:
+        prog = proj.pipeline.progress(proj.statuses())
+        text = ("Pipeline complete: every step is completed or skipped." if prog["completed"] + prog["skipped"]
+                >= prog["enabled"] else "No step can run now: the remaining steps are in progress or blocked "
+                "(see 'cadence status').")
+        return data, text
+    lines = [f"Next ({len(data['eligible'])}):"]
+    for e in data["eligible"]:
+        tag = paint(" [build]", "36") if e["stateless"] else ""
+        lines.append(f"  {paint(e['command'], '1')}{tag}\n      {e['summary']}")
+    return data, "\n".join(lines)
+
+
+# ------------------------------------------------------------------ status
+
+def add_status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--compact", action="store_true", help="show only what remains")
+    p.add_argument("--phase", help="one phase or a range (name or number, e.g. 'pre' or '2-5')")
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.core.phases import PHASE_NAMES
+    from cadence.project.pipeline import status
+    proj = _open(ctx)
+    data = status(proj, args.phase, args.compact)
+    pr = data["progress"]
+    head = (f"{paint('cadence', '1')} {data['methodology']}"
+            + (f" · {data['project_type']}" if data["project_type"] else "")
+            + f" · {pr['percent']}% ({pr['completed']} completed, {pr['skipped']} skipped, "
+              f"{pr['in_progress']} in progress, {pr['pending']} pending of {pr['enabled']})")
+    lines = [head]
+    phase = None
+    for s in data["steps"]:
+        if not s["enabled"] and not args.compact:
+            continue
+        if s["phase"] != phase:
+            phase = s["phase"]
+            lines.append(f"\n{paint(PHASE_NAMES.get(phase, phase), '1')}")
+        st = "stateless" if s["stateless"] else s["status"]
+        icon, colour = ICONS.get(st, ("?", "0"))
+        note = ""
+        if not s["applicable"]:
+            note = paint(" (not applicable)", "2")
+        elif s["conditional"]:
+            note = paint(" (if needed)", "2")
+        lines.append(f"  {paint(icon, colour)} {s['name']}{note}")
+    if data["next"]:
+        lines.append(f"\nNext: {', '.join(data['next'][:6])}")
+    return data, "\n".join(lines)
+
+
+# ------------------------------------------------------------------ run
+
+def add_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("step", help="step or tool name")
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help="arguments for tools ($ARGUMENTS)")
+    p.add_argument("--depth", type=int, help="depth 1-5 for this run")
+    p.add_argument("--instructions", help="extra instructions for this run")
+    p.add_argument("--preview", action="store_true", help="print without marking the step in progress")
+    p.add_argument("--force", action="store_true", help="assemble even when dependencies are unfinished")
+    _wait(p)
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import run
+    proj = _open(ctx)
+    arguments = " ".join(args.arguments).strip() or None
+    data = run(proj, args.step, depth=args.depth, instructions=args.instructions, arguments=arguments,
+               preview=args.preview, force=args.force, wait=args.wait)
+    return data, data["prompt"]
+
+
+# ------------------------------------------------------------------ complete / skip / reset / rework / adopt
+
+def add_complete(p: argparse.ArgumentParser) -> None:
+    p.add_argument("step")
+    p.add_argument("--force", action="store_true", help="complete even if outputs are missing")
+    _wait(p)
+    p.set_defaults(func=cmd_complete)
+
+
+def cmd_complete(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import complete
+    data = complete(_open(ctx), args.step, force=args.force, wait=args.wait)
+    nxt = f"\nNext: {', '.join(data['next'][:5])}" if data["next"] else ""
+    return data, f"{paint('✓', '32')} {data['step']} completed (depth {data['depth']}){nxt}"
+
+
+def add_skip(p: argparse.ArgumentParser) -> None:
+    p.add_argument("steps", nargs="+", metavar="STEP")
+    p.add_argument("--reason", required=True, help="why the step does not apply")
+    p.add_argument("--force", action="store_true", help="also skip steps already completed")
+    _wait(p)
+    p.set_defaults(func=cmd_skip)
+
+
+def cmd_skip(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import skip
+    data = skip(_open(ctx), args.steps, args.reason, force=args.force, wait=args.wait)
+    return data, "\n".join(f"{paint('→', '2')} {s['step']} skipped: {data['reason']}" for s in data["steps"])
+
+
+def add_reset(p: argparse.ArgumentParser) -> None:
+    p.add_argument("step", nargs="?")
+    p.add_argument("--all", action="store_true", help="reset every step (needs --yes)")
+    p.add_argument("--yes", action="store_true", help="confirm --all")
+    _wait(p)
+    p.set_defaults(func=cmd_reset)
+
+
+def cmd_reset(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import reset
+    if args.all and args.step:
+        raise CadenceError("USAGE", "give a step or --all, not both", "cadence reset STEP | cadence reset --all --yes")
+    if args.all and not args.yes:
+        if not ctx.interactive:
+            raise CadenceError("CONFIRMATION_REQUIRED", "reset --all puts every step back to pending",
+                               "Re-run with --all --yes (artifacts on disk are not touched).", DECISION)
+        if input("Reset every step to pending? Files on disk are kept. [y/N] ").strip().lower() not in ("y", "yes"):
+            raise CadenceError("CANCELLED", "reset cancelled", "", DECISION)
+    data = reset(_open(ctx), args.step, all_steps=args.all, wait=args.wait)
+    if data["step"]:
+        return data, f"{data['step']} is pending again (its files are untouched)"
+    return data, f"{len(data['steps'])} steps are pending again (files untouched)"
+
+
+def add_rework(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--phase", required=True, help="phase or range: 'architecture', 'pre-quality', '1-7', 'pre,quality'")
+    p.add_argument("--depth", type=int, help="depth for the re-runs")
+    _wait(p)
+    p.set_defaults(func=cmd_rework)
+
+
+def cmd_rework(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import rework
+    data = rework(_open(ctx), args.phase, args.depth, wait=args.wait)
+    if not data["steps"]:
+        return data, f"No completed steps in {', '.join(data['phases'])}: nothing to rework."
+    return data, (f"Re-opened {len(data['steps'])} step(s) for update mode: {', '.join(data['steps'])}\n"
+                  f"Next: {', '.join(data['next'][:5])}")
+
+
+def add_adopt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--apply", action="store_true", help="mark the proposed steps completed")
+    _wait(p)
+    p.set_defaults(func=cmd_adopt)
+
+
+def cmd_adopt(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import adopt
+    data = adopt(_open(ctx), apply=args.apply, wait=args.wait)
+    if not data["proposed"]:
+        return data, "No pending step has all of its outputs on disk: nothing to adopt."
+    lines = [("Adopted" if data["applied"] else "Would adopt") + " (every declared output exists):"]
+    lines += [f"  {p['step']}: {', '.join(p['outputs'])}" for p in data["proposed"]]
+    if not data["applied"]:
+        lines.append("Run 'cadence adopt --apply' to mark them completed.")
+    return data, "\n".join(lines)
+
+
+# ------------------------------------------------------------------ check / info / list
+
+def add_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("step")
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_check(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import check
+    data = check(_open(ctx), args.step)
+    verdict = {True: "applicable", False: "not applicable", None: "undecided (the assistant judges it)"}
+    return data, f"{data['step']}: {verdict[data['applicable']]}\n" + "\n".join(f"  - {r}" for r in data["reasons"])
+
+
+def add_info(p: argparse.ArgumentParser) -> None:
+    p.add_argument("step", nargs="?")
+    p.set_defaults(func=cmd_info)
+
+
+def cmd_info(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import info
+    data = info(_open(ctx), args.step)
+    if args.step is None:
+        pr = data["progress"]
+        return data, (f"{data['name'] or data['root']}\n  methodology {data['methodology']}, depth {data['depth']}, "
+                      f"type {data['project_type'] or '(none)'}, {data['mode']}\n  clients: "
+                      f"{', '.join(data['clients']) or '(none)'}\n  progress: {pr['percent']}% "
+                      f"({pr['completed'] + pr['skipped']}/{pr['enabled']})")
+    lines = [f"{paint(data['name'], '1')} — {data['description']}",
+             f"  phase {data['phase']} · order {data['order']} · status {data['status']} · depth {data['depth']}"
+             + (" · if-needed" if data["conditional"] else "")]
+    if data["reason"]:
+        lines.append(f"  {data['reason']}")
+    if data["dependencies"]:
+        lines.append("  depends on: " + ", ".join(f"{d['name']} ({d['status']})" for d in data["dependencies"]))
+    for key in ("outputs", "knowledge", "reads"):
+        if data[key]:
+            lines.append(f"  {key}: {', '.join(data[key])}")
+    if data["argument_hint"]:
+        lines.append(f"  usage: cadence run {data['name']} {data['argument_hint']}")
+    return data, "\n".join(lines)
+
+
+def add_list(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--section", choices=("methodologies", "project-types", "clients", "tools"))
+    p.set_defaults(func=cmd_list)
+
+
+def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.content.loader import pipeline_index
+    from cadence.core.settings import CLIENTS, TYPES
+    idx = pipeline_index()
+    data: dict[str, Any] = {
+        "methodologies": [{"name": p["name"], "title": p["title"], "default_depth": p["default_depth"],
+                           "description": p["description"],
+                           "steps": sum(1 for v in p["steps"].values() if v["enabled"])}
+                          for p in sorted(idx["presets"].values(), key=lambda p: ("deep", "mvp", "custom").index(p["name"]))],
+        "project_types": [{"name": t.name, "description": t.description, "flag_prefix": t.prefix,
+                           "settings": [{"key": s.key, "flag": t.flag(s), "kind": s.kind, "values": list(s.values),
+                                         "default": s.default, "required": s.required} for s in t.settings]}
+                          for t in TYPES],
+        "clients": list(CLIENTS),
+        "tools": [{"name": t["name"], "description": t["description"], "argument_hint": t["argument_hint"]}
+                  for t in sorted(idx["tools"].values(), key=lambda t: t["name"])],
+        "build": [{"name": s["name"], "description": s["description"], "argument_hint": s["argument_hint"]}
+                  for s in sorted(idx["steps"].values(), key=lambda s: s["order"]) if s["phase"] == "build"],
+    }
+    if args.section:
+        key = args.section.replace("-", "_")
+        data = {key: data[key]}
+    lines: list[str] = []
+    if "methodologies" in data:
+        lines.append(paint("Methodologies", "1"))
+        lines += [f"  {m['name']:<8} depth {m['default_depth']}, {m['steps']} steps — {m['description']}"
+                  for m in data["methodologies"]]
+    if "project_types" in data:
+        lines.append(paint("Project types", "1"))
+        lines += [f"  {t['name']:<18} --{t['flag_prefix']}-* — {t['description']}" for t in data["project_types"]]
+    if "clients" in data:
+        lines.append(paint("Clients", "1") + "\n  " + ", ".join(data["clients"]))
+    if "tools" in data:
+        lines.append(paint("Tools", "1"))
+        lines += [f"  {t['name']:<28}{(t['argument_hint'] or ''):<24} {t['description']}" for t in data["tools"]]
+    if "build" in data:
+        lines.append(paint("Build steps", "1"))
+        lines += [f"  {t['name']:<28}{(t['argument_hint'] or ''):<24} {t['description']}" for t in data["build"]]
+    return data, "\n".join(lines)
+
+
+# ------------------------------------------------------------------ validate
+
+def add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing knowledge) as errors")
+    p.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.validate import validate
+    data = validate(ctx.root(), strict=args.strict)
+    lines = []
+    for prob in data["problems"]:
+        colour = "31" if prob["severity"] == "error" else "33"
+        lines.append(f"{paint(prob['severity'], colour)} [{prob['code']}] {prob['file']} {prob['field']}: "
+                     f"{prob['message']}")
+    summary = (f"{data['counts']['steps']} steps, {data['counts']['tools']} tools, {data['counts']['knowledge']} "
+               f"knowledge entries, {data['counts']['agents']} agents, {data['counts']['skills']} skill packs: "
+               f"{data['errors']} error(s), {data['warnings']} warning(s)")
+    if not data["valid"]:
+        raise CadenceError("VALIDATION_FAILED", "\n".join(lines + [summary]) if not ctx.json else summary,
+                           "Fix the files and fields listed above.", USAGE, data=data)
+    return data, "\n".join(lines + [paint("valid", "32") + ": " + summary])
+
+
+# ------------------------------------------------------------------ decisions
+
+def add_decisions(p: argparse.ArgumentParser) -> None:
+    subs = sub(p)
+    ls = subs.add_parser("list", help="show recorded decisions")
+    ls.add_argument("--step")
+    ls.add_argument("--last", type=int)
+    ls.set_defaults(func=cmd_decisions_list)
+    add = subs.add_parser("add", help="append a decision")
+    add.add_argument("text", nargs="+")
+    add.add_argument("--step")
+    add.add_argument("--category")
+    _wait(add)
+    add.set_defaults(func=cmd_decisions_add)
+
+
+def cmd_decisions_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project import decisions
+    from cadence.project.paths import require_project
+    require_project(ctx.root())
+    recs = decisions.read(ctx.root(), ctx.warnings)
+    if args.step:
+        recs = [r for r in recs if r.get("step") == args.step]
+    if args.last:
+        recs = recs[-args.last:]
+    text = "\n".join(f"{r.get('id')} [{r.get('step') or '-'}] {r.get('text')}"
+                     + (f"  ({r['category']})" if r.get("category") else "") for r in recs) or "No decisions recorded."
+    return {"decisions": recs, "total": len(recs)}, text
+
+
+def cmd_decisions_add(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.project.pipeline import add_decision
+    rec = add_decision(_open(ctx), " ".join(args.text), args.step, args.category, wait=args.wait)
+    return rec, f"recorded {rec['id']}: {rec['text']}"

@@ -1,0 +1,1 @@
+"""The shipped content library (markdown / yaml) and its loader."""

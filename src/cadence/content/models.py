@@ -1,0 +1,134 @@
+"""Typed models of the content library. Imported only when content is (re)validated."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cadence.core.phases import PHASE_SLUGS
+from cadence.core.predicate import PredicateError, compile_predicate
+from cadence.core.settings import TYPE_NAMES
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=80)]
+PhaseSlug = Literal[PHASE_SLUGS]  # type: ignore[valid-type]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class StepMeta(_Strict):
+    name: Name
+    description: Annotated[str, Field(min_length=1, max_length=200)]
+    summary: Annotated[str, Field(max_length=500)] | None = None
+    phase: PhaseSlug | None = None
+    order: int | None = None
+    dependencies: list[Name] = []
+    outputs: list[str] = []
+    conditional: Literal["if-needed"] | None = None
+    when: str | None = None
+    knowledge_base: Annotated[list[Name], Field(alias="knowledge-base", max_length=8)] = []
+    reads: list[Name] = []
+    stateless: bool = False
+    category: Literal["pipeline", "tool"] = "pipeline"
+    argument_hint: str | None = Field(default=None, alias="argument-hint")
+
+    @field_validator("description")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        if "\n" in v:
+            raise ValueError("must be one line")
+        return v
+
+    @field_validator("outputs")
+    @classmethod
+    def _relative(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if p.startswith("/") or ".." in p.split("/") or "\\" in p:
+                raise ValueError(f"output {p!r} must be a project-relative path")
+        return v
+
+    @field_validator("when")
+    @classmethod
+    def _predicate(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                compile_predicate(v)
+            except PredicateError as exc:
+                raise ValueError(f"invalid predicate: {exc}") from None
+        return v
+
+
+class KnowledgeMeta(_Strict):
+    name: Name
+    description: Annotated[str, Field(min_length=1, max_length=300)]
+    topics: list[str] = []
+    applies_to: list[Literal[TYPE_NAMES]] = Field(default=[], alias="applies-to")  # type: ignore[valid-type]
+
+
+class PresetStep(_Strict):
+    enabled: bool
+    conditional: Literal["if-needed"] | None = None
+
+
+class Preset(_Strict):
+    name: Literal["deep", "mvp", "custom"]
+    title: str
+    description: str
+    default_depth: Annotated[int, Field(ge=1, le=5, alias="default-depth")]
+    steps: dict[Name, PresetStep]
+
+
+class Append(_Strict):
+    append: list[Name] = []
+
+
+class ReplaceAppend(_Strict):
+    replace: dict[Name, Name] = {}
+    append: list[Name] = []
+
+
+class Overlay(_Strict):
+    name: Name
+    description: str
+    project_type: Literal[TYPE_NAMES] = Field(alias="project-type")  # type: ignore[valid-type]
+    step_overrides: dict[Name, PresetStep] = Field(default={}, alias="step-overrides")
+    knowledge_overrides: dict[Name, Append] = Field(default={}, alias="knowledge-overrides")
+    reads_overrides: dict[Name, ReplaceAppend] = Field(default={}, alias="reads-overrides")
+    dependency_overrides: dict[Name, ReplaceAppend] = Field(default={}, alias="dependency-overrides")
+
+
+Permission = Literal["allow", "ask", "deny"]
+CanonicalTool = Literal["read", "write", "edit", "bash", "grep", "glob", "web", "task", "skill"]
+
+
+class AgentMeta(_Strict):
+    name: Name
+    description: Annotated[str, Field(min_length=1, max_length=600)]
+    mode: Literal["primary", "subagent"]
+    temperature: Annotated[float, Field(ge=0, le=1)] = 0.1
+    model: Literal["primary", "subagent"]
+    tools: list[CanonicalTool]
+    mcp: list[str] = []
+    permissions: dict[Literal["edit", "bash", "webfetch", "task"], Permission | dict[str, Permission]] = {}
+    skills: list[Name] = []
+    launches: list[Name] = []
+
+
+class SkillPack(_Strict):
+    name: Name
+    description: Annotated[str, Field(min_length=1, max_length=1024)]
+    entries: Annotated[list[Name], Field(min_length=1)]
+
+
+def describe_errors(exc: Any) -> list[tuple[str, str]]:
+    """pydantic ValidationError → [(dotted field, message)]."""
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "(file)"
+        msg = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field"
+        out.append((loc, msg))
+    return out

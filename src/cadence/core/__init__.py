@@ -1,0 +1,1 @@
+"""Pure logic: no filesystem, no git, no clock unless passed in."""

@@ -1,0 +1,216 @@
+"""Assemble a step's prompt: seven sections, specialised to the depth, within a context budget.
+
+Pure and deterministic: the same inputs always give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cadence.core.frontmatter import section
+
+DEPTH_MEANINGS = {
+    1: ("MVP", "the core of the artifact only: the decisions later steps cannot work without, nothing speculative"),
+    2: ("Lite", "the primary use cases and their main decisions; edge cases and advanced options only named"),
+    3: ("Standard", "full coverage of the artifact with the common edge cases handled"),
+    4: ("Thorough", "edge cases, performance, failure modes and the alternatives considered, with reasons"),
+    5: ("Exhaustive", "every angle, trade-off and implication, cross-checked against the other artifacts"),
+}
+_TAG = re.compile(r"^(\s*[-*]\s+)\((mvp|deep|depth ([1-5])\+)\)\s*")
+_DEPTH_LINE = re.compile(r"^\s*[-*]\s+Depth ([1-5]):")
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    name: str
+    description: str
+    body: str           # the entry body (after frontmatter)
+    source: str = "library"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: str
+    content: str
+    step: str = ""
+
+
+@dataclass
+class AssemblyInput:
+    step: str
+    body: str
+    methodology: str
+    depth: int
+    depth_source: str
+    completed: int
+    total: int
+    knowledge: list[Knowledge] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)       # in priority order
+    existing: list[Artifact] = field(default_factory=list)        # the step's own outputs (update mode)
+    decisions: list[str] = field(default_factory=list)            # formatted lines
+    instructions: tuple[str | None, str | None, str | None] = (None, None, None)
+    arguments: str | None = None
+    update_mode: bool = False
+    stateless: bool = False
+    budget: int = 120_000
+
+
+@dataclass
+class Assembled:
+    prompt: str
+    context: list[str]
+    omitted: list[str]
+    knowledge: list[str]
+
+
+def _applies(tag: str, n: str | None, depth: int) -> bool:
+    if tag == "mvp":
+        return True
+    if tag == "deep":
+        return depth >= 4
+    return depth >= int(n or 1)
+
+
+def _bullets(text: str) -> list[list[str]]:
+    """Group lines into items: a bullet line plus its indented continuation lines."""
+    groups: list[list[str]] = []
+    for line in text.split("\n"):
+        if re.match(r"^[-*]\s", line) or not groups or (line.strip() and not line.startswith((" ", "\t"))):
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    return groups
+
+
+def filter_criteria(text: str, depth: int) -> str:
+    out: list[str] = []
+    for group in _bullets(text):
+        m = _TAG.match(group[0])
+        if m:
+            if not _applies(m.group(2).split()[0] if m.group(2) != "mvp" else "mvp", m.group(3), depth):
+                continue
+            group = [m.group(1) + group[0][m.end():], *group[1:]]
+        out.extend(group)
+    return "\n".join(out).strip("\n")
+
+
+def reduce_scaling(text: str, depth: int) -> str:
+    for group in _bullets(text):
+        m = _DEPTH_LINE.match(group[0])
+        if m and int(m.group(1)) == depth:
+            return "\n".join(group).strip()
+    return text.strip()
+
+
+def specialise(body: str, depth: int) -> str:
+    """The step body with Quality Criteria filtered to `depth` and Methodology Scaling reduced to its line."""
+    lines = body.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        heading = line[3:].strip() if line.startswith("## ") else None
+        if heading in ("Quality Criteria", "Methodology Scaling"):
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("## "):
+                j += 1
+            block = "\n".join(lines[i + 1:j])
+            reduced = filter_criteria(block, depth) if heading == "Quality Criteria" else reduce_scaling(block, depth)
+            out += [line, "", reduced, ""]
+            i = j
+            continue
+        out.append(line)
+        i += 1
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+
+
+def knowledge_text(body: str, depth: int) -> str:
+    """Deep Guidance at depth 3–5, Summary at depth 1–2; the whole body when the section is absent."""
+    wanted = "Deep Guidance" if depth >= 3 else "Summary"
+    part = section(body, wanted)
+    return (part if part is not None else body).strip("\n")
+
+
+def assemble(inp: AssemblyInput) -> Assembled:
+    body = inp.body.replace("$ARGUMENTS", inp.arguments or "")
+    meta = specialise(body, inp.depth)
+    kinds = "tool" if inp.stateless else "step"
+    system = (f"You are a senior software engineer and architect working in this repository with cadence.\n"
+              f"You are executing the {kinds} `{inp.step}` of the cadence pipeline.\n"
+              f"Methodology: {inp.methodology} | Depth: {inp.depth}/5 | Progress: {inp.completed}/{inp.total} "
+              f"steps completed")
+
+    seen: set[str] = set()
+    kb_parts: list[str] = []
+    for k in inp.knowledge:
+        if k.name in seen:
+            continue
+        seen.add(k.name)
+        label = " (project override)" if k.source == "override" else ""
+        kb_parts.append(f"## {k.name}: {k.description}{label}\n\n{knowledge_text(k.body, inp.depth)}")
+    kb = "\n\n".join(kb_parts) or "(No knowledge base entries for this step.)"
+
+    remaining = max(0, inp.budget)
+    context_parts: list[str] = []
+    included: list[str] = []
+    omitted: list[tuple[str, int]] = []
+    queue = [("Existing Output", a) for a in inp.existing] + [("Artifact", a) for a in inp.artifacts]
+    for label, art in queue:
+        size = len(art.content.encode("utf-8"))
+        if art.path in included:
+            continue
+        if size <= remaining:
+            origin = f" (from {art.step})" if art.step and label == "Artifact" else ""
+            context_parts.append(f"## {label}: {art.path}{origin}\n\n{art.content.rstrip()}")
+            included.append(art.path)
+            remaining -= size
+        elif all(art.path != p for p, _ in omitted):
+            omitted.append((art.path, size))
+    if inp.decisions:
+        context_parts.append("## Decisions\n\n" + "\n".join(f"- {d}" for d in inp.decisions))
+    if omitted:
+        context_parts.append(
+            f"## Omitted context\n\nThese files were left out to stay within the context budget of {inp.budget} "
+            "bytes. Read the ones you need yourself:\n" + "\n".join(f"- {p} ({n} bytes)" for p, n in omitted))
+    context = "\n\n".join(context_parts) or "(No prior artifacts available.)"
+
+    name, meaning = DEPTH_MEANINGS[inp.depth]
+    scale = "\n".join(f"- {d} {DEPTH_MEANINGS[d][0]}: {DEPTH_MEANINGS[d][1]}" for d in range(1, 6))
+    methodology = (f"Methodology `{inp.methodology}`, depth {inp.depth}/5 ({name}) — set by {inp.depth_source}.\n\n"
+                   f"At this depth produce {meaning}. The criteria and scaling in the meta-prompt above are "
+                   f"already reduced to this depth.\n\nDepth scale:\n{scale}")
+
+    g, s, i = inp.instructions
+    instr = [f"### {title}\n\n{text.strip()}" for title, text in
+             (("Global Instructions", g), ("Step Instructions", s), ("Inline Instructions", i)) if text and text.strip()]
+    instructions = ("Later instructions take precedence over earlier ones.\n\n" + "\n\n".join(instr)) if instr \
+        else "(No user instructions provided.)"
+
+    if inp.stateless:
+        execution = ("Carry out the instructions above now. This is a stateless tool or build step: cadence "
+                     "records nothing when it finishes.")
+    else:
+        mode = ("UPDATE MODE: outputs of this step already exist (shown under Project Context). Improve them in "
+                "place; preserve what the step's Update Mode Specifics say to preserve, and summarise what "
+                "changed." if inp.update_mode else
+                "FRESH: no output of this step exists yet. Create every output listed under Expected Outputs.")
+        execution = (f"{mode}\n\nWork at depth {inp.depth}/5. Surface decisions that need the user before you "
+                     f"make them; record lasting ones with `cadence decisions add --step {inp.step} \"…\"`.\n"
+                     f"When every output exists, run `cadence complete {inp.step}` (it checks the outputs on disk).")
+
+    sections_ = (("System", system), ("Meta-Prompt", meta), ("Knowledge Base", kb), ("Project Context", context),
+                 ("Methodology", methodology), ("Instructions", instructions), ("Execution", execution))
+    prompt = "".join(f"# {h}\n\n{c.strip()}\n\n" for h, c in sections_).rstrip("\n") + "\n"
+    return Assembled(prompt=prompt, context=included, omitted=[p for p, _ in omitted],
+                     knowledge=[k.name for k in _unique(inp.knowledge)])
+
+
+def _unique(items: list[Knowledge]) -> list[Knowledge]:
+    seen: set[str] = set()
+    out = []
+    for k in items:
+        if k.name not in seen:
+            seen.add(k.name)
+            out.append(k)
+    return out

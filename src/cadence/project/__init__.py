@@ -1,0 +1,1 @@
+"""The user's repository: paths, config, state, lock, decisions, manifest."""

@@ -1,0 +1,47 @@
+"""`.cadence/decisions.jsonl`: append-only, one record per line, corrupt lines skipped with a warning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cadence.project.fsio import append_line
+from cadence.project.paths import DECISIONS
+
+
+def read(root: Path, warnings: list[str] | None = None) -> list[dict[str, Any]]:
+    path = root / DECISIONS
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict) or "text" not in rec:
+                raise ValueError("not a decision record")
+            out.append(rec)
+        except ValueError:
+            if warnings is not None:
+                warnings.append(f"{DECISIONS}:{n}: skipped a corrupt line")
+    return out
+
+
+def next_id(records: list[dict[str, Any]]) -> str:
+    best = 0
+    for r in records:
+        rid = str(r.get("id", ""))
+        if rid.startswith("D-") and rid[2:].isdigit():
+            best = max(best, int(rid[2:]))
+    return f"D-{best + 1:03d}"
+
+
+def append(root: Path, step: str | None, text: str, category: str | None, by: str, at: str) -> dict[str, Any]:
+    """Append a decision; call under the project lock so IDs stay unique."""
+    rec = {"id": next_id(read(root)), "step": step, "text": text, "category": category, "at": at, "by": by}
+    append_line(root / DECISIONS, json.dumps(rec, ensure_ascii=False))
+    return rec

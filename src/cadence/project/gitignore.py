@@ -1,0 +1,33 @@
+"""The `.gitignore` managed block for cadence's runtime files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cadence.project import blocks
+from cadence.project.fsio import atomic_write
+
+IGNORED = (
+    ".cadence/loop.json",
+    ".cadence/gate.json",
+    ".cadence/sessions/",
+    ".cadence/.lock",
+    ".cadence/*.bak",
+    ".cadence/.*.tmp",
+    ".cadence.backup-*/",
+    ".worktrees/",
+)
+
+
+def ensure_gitignore(root: Path) -> bool:
+    """Insert or refresh the block; returns True when the file changed. The user's lines are kept as they are."""
+    path = root / ".gitignore"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        text = ""
+    new = blocks.upsert(text, "\n".join(IGNORED), "#")
+    if new == text:
+        return False
+    atomic_write(path, new)
+    return True

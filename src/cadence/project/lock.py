@@ -1,0 +1,88 @@
+"""The advisory project lock: a kernel file lock on `.cadence/.lock`.
+
+The kernel drops the lock when the holding process dies, so there are no stale locks to
+clean up. The holder writes who it is (pid, command, since, host) into the file so that a
+waiting process can name it when it gives up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cadence.errors import CONFLICT, CadenceError
+from cadence.project.paths import LOCK
+
+DEFAULT_WAIT = 10.0
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text() or "{}")
+        return f"pid {info.get('pid')} running '{info.get('command')}' since {info.get('since')}"
+    except (OSError, ValueError):
+        return "another cadence process"
+
+
+@contextmanager
+def project_lock(root: Path, command: str, wait: float | None = None) -> Iterator[None]:
+    path = root / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + (DEFAULT_WAIT if wait is None else max(0.0, wait))
+        delay = 0.01
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise CadenceError("LOCK_HELD", f"the project is locked by {_holder(path)}",
+                                   "Wait for it to finish, or retry with a longer --wait SECONDS.", CONFLICT)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+        info = {"pid": os.getpid(), "command": command, "host": socket.gethostname(),
+                "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0) if hasattr(os, "pwrite") else os.write(fd, json.dumps(info).encode())
+        try:
+            yield
+        finally:
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
+            _unlock(fd)
+    finally:
+        os.close(fd)

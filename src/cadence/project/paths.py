@@ -1,0 +1,70 @@
+"""Where things live in a user's repository, and containment of user-supplied paths."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from cadence.errors import PRECONDITION, USAGE, CadenceError
+
+DIR = ".cadence"
+CONFIG = f"{DIR}/config.yml"
+STATE = f"{DIR}/state.json"
+DECISIONS = f"{DIR}/decisions.jsonl"
+INSTRUCTIONS = f"{DIR}/instructions"
+KNOWLEDGE = f"{DIR}/knowledge"
+PLANS = f"{DIR}/plans"
+LOOP = f"{DIR}/loop.json"
+GATE = f"{DIR}/gate.json"
+SESSIONS = f"{DIR}/sessions"
+MANIFEST = f"{DIR}/manifest.json"
+LOCK = f"{DIR}/.lock"
+WORKTREES = ".worktrees"
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def find_root(explicit: str | None = None) -> Path:
+    if explicit:
+        root = Path(explicit).expanduser()
+        if not root.is_dir():
+            raise CadenceError("ROOT_NOT_FOUND", f"--root {explicit!r} is not a directory",
+                               "Pass an existing project directory.", USAGE)
+        return root.resolve()
+    cwd = Path.cwd()
+    git_top: Path | None = None
+    for d in (cwd, *cwd.parents):
+        if (d / DIR).is_dir():
+            return d
+        if git_top is None and (d / ".git").exists():
+            git_top = d
+    return git_top or cwd
+
+
+def require_project(root: Path) -> None:
+    if not (root / CONFIG).is_file():
+        raise CadenceError("NOT_INITIALIZED", f"no cadence project at {root} (missing {CONFIG})",
+                           "Run 'cadence init' in your repository, or pass --root DIR.", PRECONDITION)
+
+
+def validate_name(value: str, what: str = "name") -> str:
+    """A plain file-name-like identifier: no separators, no '..', no leading dot or dash, no control chars."""
+    if not isinstance(value, str) or not NAME_RE.match(value) or ".." in value:
+        raise CadenceError("INVALID_NAME", f"invalid {what}: {value!r}",
+                           f"Use letters, digits, '.', '_' or '-' (start with a letter or digit, "
+                           f"at most 128 characters, no '/' or '..').", USAGE)
+    return value
+
+
+def contained(root: Path, rel: str | os.PathLike[str], what: str = "path") -> Path:
+    """Resolve `rel` under `root`, refusing anything (including symlinks) that escapes it."""
+    raw = str(rel)
+    if "\x00" in raw or raw.strip() == "":
+        raise CadenceError("INVALID_PATH", f"invalid {what}: {raw!r}", "Give a path inside the project.", USAGE)
+    candidate = (root / raw).resolve()
+    base = root.resolve()
+    if candidate != base and base not in candidate.parents:
+        raise CadenceError("PATH_OUTSIDE_PROJECT", f"{what} {raw!r} is outside the project {base}",
+                           "Only paths inside the repository are allowed.", USAGE)
+    return candidate

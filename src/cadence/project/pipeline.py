@@ -1,0 +1,456 @@
+"""Pipeline operations on a user's repository, shared by the CLI and the MCP server.
+
+Each function returns the JSON-ready data of its command; human rendering lives in the CLI.
+Read-only operations never write. Mutations validate everything first, then take the lock,
+re-read state, change it and save it atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError, did_you_mean
+from cadence.project import paths
+from cadence.project.state import load_state, now, save_state, statuses
+
+MAX_DIR_FILES = 200
+
+
+@dataclass
+class Project:
+    root: Path
+    index: dict[str, Any]
+    config: dict[str, Any]
+    pipeline: Any
+    warnings: list[str] = field(default_factory=list)
+    _state: dict[str, Any] | None = None
+
+    @property
+    def state(self) -> dict[str, Any]:
+        if self._state is None:
+            self._state = load_state(self.root)
+        return self._state
+
+    def statuses(self) -> dict[str, str]:
+        return statuses(self.state)
+
+    def step(self, name: str, tools: bool = True) -> Any:
+        step = self.pipeline.steps.get(name) or (self.pipeline.tools.get(name) if tools else None)
+        if step is None:
+            names = list(self.pipeline.steps) + (list(self.pipeline.tools) if tools else [])
+            raise CadenceError("UNKNOWN_STEP", f"unknown step {name!r}",
+                               (did_you_mean(name, names) + " Run 'cadence list' or 'cadence status' for the steps.")
+                               .strip(), USAGE)
+        return step
+
+
+def open_project(root: Path, warnings: list[str] | None = None) -> Project:
+    from cadence.content.loader import pipeline_index
+    from cadence.core.graph import CycleError
+    from cadence.core.resolve import resolve
+    from cadence.project.config import load_config
+    warnings = warnings if warnings is not None else []
+    paths.require_project(root)
+    index = pipeline_index()
+    config, cfg_warnings = load_config(root, tuple(index["steps"]))
+    warnings.extend(cfg_warnings)
+    try:
+        pipeline = resolve(index, config)
+    except CycleError as exc:
+        raise CadenceError("DEPENDENCY_CYCLE", str(exc), "Remove one of these dependencies (content or overlay).",
+                           USAGE) from None
+    return Project(root, index, config, pipeline, warnings)
+
+
+# ------------------------------------------------------------------ outputs on disk
+
+def output_exists(root: Path, rel: str) -> bool:
+    try:
+        p = paths.contained(root, rel.rstrip("/") or ".", "output")
+    except CadenceError:
+        return False
+    if rel.endswith("/"):
+        return p.is_dir() and any(f.is_file() for f in p.rglob("*"))
+    return p.is_file()
+
+
+def missing_outputs(root: Path, step: Any, depth: int) -> list[str]:
+    return [o for o in step.required_outputs(depth) if not output_exists(root, o)]
+
+
+def _expand(root: Path, rel: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Read an output: a file, or every file under a directory (sorted). Returns (files, skipped)."""
+    try:
+        p = paths.contained(root, rel.rstrip("/"), "output")
+    except CadenceError:
+        return [], []
+    files: list[Path]
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".")
+                       for part in f.relative_to(p).parts))
+    elif p.is_file():
+        files = [p]
+    else:
+        return [], []
+    out, skipped = [], []
+    base = root.resolve()
+    for i, f in enumerate(files):
+        relf = f.resolve().relative_to(base).as_posix() if base in f.resolve().parents else None
+        if relf is None:
+            continue
+        if i >= MAX_DIR_FILES:
+            skipped.append(relf)
+            continue
+        try:
+            out.append((relf, f.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            skipped.append(relf)
+    return out, skipped
+
+
+# ------------------------------------------------------------------ read-only views
+
+def next_steps(proj: Project, count: int | None = None) -> dict[str, Any]:
+    st = proj.statuses()
+    eligible = proj.pipeline.eligible(st)
+    if count is not None:
+        eligible = eligible[:max(0, count)]
+    return {"eligible": [{"name": s.name, "phase": s.phase, "order": s.order, "summary": s.summary,
+                          "stateless": s.stateless, "command": f"cadence run {s.name}"} for s in eligible]}
+
+
+def status(proj: Project, phase: str | None = None, compact: bool = False) -> dict[str, Any]:
+    st = proj.statuses()
+    pl = proj.pipeline
+    phases = None
+    if phase:
+        from cadence.core.phases import parse_phase_range
+        try:
+            phases = set(parse_phase_range(phase))
+        except ValueError:
+            from cadence.core.phases import PHASE_SLUGS
+            raise CadenceError("UNKNOWN_PHASE", f"unknown phase {phase!r}",
+                               (did_you_mean(phase, list(PHASE_SLUGS)) + " Phases: " + ", ".join(PHASE_SLUGS)).strip(),
+                               USAGE) from None
+    steps = []
+    for s in pl.steps.values():
+        if phases and s.phase not in phases:
+            continue
+        status_ = pl.status(s.name, st)
+        if compact and (not s.enabled or status_ in ("completed", "skipped")):
+            continue
+        steps.append({"name": s.name, "phase": s.phase, "order": s.order, "status": status_,
+                      "enabled": s.enabled, "applicable": s.applicable, "conditional": s.conditional,
+                      "stateless": s.stateless, "depth": pl.depth_for(s.name)[0], "reason": s.reason})
+    return {"methodology": pl.methodology, "project_type": pl.project_type, "progress": pl.progress(st),
+            "steps": steps, "next": [s.name for s in pl.eligible(st)]}
+
+
+def info(proj: Project, name: str | None) -> dict[str, Any]:
+    if name is None:
+        st = proj.statuses()
+        cfg = proj.config
+        return {"root": str(proj.root), "name": cfg["project"].get("name"), "methodology": proj.pipeline.methodology,
+                "project_type": proj.pipeline.project_type, "depth": proj.pipeline.default_depth
+                if cfg["methodology"] != "custom" or cfg.get("depth") is None else cfg["depth"],
+                "mode": proj.state.get("mode"), "clients": cfg["clients"], "progress": proj.pipeline.progress(st),
+                "created": proj.state.get("created")}
+    s = proj.step(name)
+    st = proj.statuses()
+    pl = proj.pipeline
+    return {"name": s.name, "phase": s.phase, "order": s.order, "description": s.description, "summary": s.summary,
+            "stateless": s.stateless, "conditional": s.conditional, "applicable": s.applicable, "enabled": s.enabled,
+            "status": "stateless" if s.stateless else pl.status(s.name, st), "depth": pl.depth_for(s.name)[0],
+            "dependencies": [{"name": d, "status": pl.status(d, st) if d in pl.steps else "unknown"}
+                             for d in s.dependencies],
+            "outputs": s.outputs, "knowledge": s.knowledge, "reads": s.reads, "when": s.when, "reason": s.reason,
+            "argument_hint": s.argument_hint, "category": s.category}
+
+
+def check(proj: Project, name: str) -> dict[str, Any]:
+    from cadence.project.detect import applicability_signals
+    s = proj.step(name)
+    reasons: list[str] = []
+    applicable: bool | None = True
+    if not s.enabled:
+        reasons.append(s.reason or "disabled")
+    if s.when:
+        from cadence.core.predicate import evaluate
+        res = evaluate(s.when, proj.config)
+        reasons.append(f"predicate {s.when!r} is " + {True: "true", False: "false", None: "unknown"}[res.value]
+                       + (f" (missing: {', '.join(res.missing)})" if res.missing else ""))
+        applicable = res.value
+    signals = applicability_signals(proj.root, s.name)
+    if signals:
+        reasons.extend(signals.pop("reasons", []))
+        if applicable is not False and "applicable" in signals:
+            applicable = signals.pop("applicable")
+    elif s.conditional and not s.when:
+        applicable = None
+        reasons.append("conditional step with no config predicate: the assistant judges it through "
+                       "its '## Conditional Evaluation' section when it runs")
+    return {"step": s.name, "enabled": s.enabled, "applicable": applicable if s.enabled else False,
+            "conditional": s.conditional, "predicate": s.when, "reasons": reasons, "signals": signals}
+
+
+# ------------------------------------------------------------------ run
+
+def _knowledge_for(proj: Project, names: list[str]) -> list[Any]:
+    from cadence.content.loader import knowledge_path
+    from cadence.core.assemble import Knowledge
+    from cadence.core.frontmatter import FrontmatterError, split
+    out = []
+    for name in names:
+        override = proj.root / paths.KNOWLEDGE / f"{name}.md"
+        path, source = (override, "override") if override.is_file() else (knowledge_path(name), "library")
+        if path is None:
+            proj.warnings.append(f"knowledge entry {name!r} is not in the library yet; assembled without it")
+            continue
+        try:
+            fm, body = split(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, FrontmatterError) as exc:
+            proj.warnings.append(f"knowledge entry {name!r} ({path}) is unreadable ({exc}); assembled without it")
+            continue
+        out.append(Knowledge(name, _fm_scalar(fm, "description"), body, source))
+    return out
+
+
+def _fm_scalar(fm: str, key: str) -> str:
+    m = re.search(rf"^{key}:[ \t]*(.*)$", fm, re.M)
+    if not m:
+        return ""
+    v = m.group(1).strip()
+    if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+        v = v[1:-1]
+    return v
+
+
+def _read_optional(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def assemble_step(proj: Project, name: str, depth: int | None = None, instructions: str | None = None,
+                  arguments: str | None = None) -> tuple[Any, Any, int, str, bool]:
+    from cadence.content.loader import content_dir, read_body
+    from cadence.core.assemble import Artifact, AssemblyInput, assemble
+    from cadence.project import decisions as dec
+    s = proj.step(name)
+    if depth is not None and not 1 <= depth <= 5:
+        raise CadenceError("INVALID_DEPTH", f"depth {depth} is out of range", "Use --depth 1 to 5.", USAGE)
+    resolved, source = proj.pipeline.depth_for(s.name, depth)
+    entry = proj.state["steps"].get(s.name, {}) if not s.stateless else {}
+    if depth is None and entry.get("rework_depth"):
+        resolved, source = int(entry["rework_depth"]), "rework --depth"
+    try:
+        body = read_body(content_dir() / s.path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CadenceError("ASSEMBLY_FAILED", f"cannot read the step file {s.path}: {exc}",
+                           "Reinstall cadence; run 'cadence validate'.", 5) from None
+    pl = proj.pipeline
+    st = proj.statuses()
+    artifacts: list[Artifact] = []
+    skipped: list[str] = []
+    sources = [d for d in s.dependencies if d in pl.steps] + [r for r in s.reads if r in pl.steps]
+    for src in dict.fromkeys(sources):
+        ss = pl.steps[src]
+        if not ss.enabled:
+            continue
+        for out in ss.outputs:
+            files, skip = _expand(proj.root, out)
+            artifacts += [Artifact(p, c, src) for p, c in files]
+            skipped += skip
+    existing: list[Artifact] = []
+    update_mode = False
+    if not s.stateless:
+        for out in s.required_outputs(resolved):
+            if output_exists(proj.root, out):
+                update_mode = True
+                files, skip = _expand(proj.root, out)
+                existing += [Artifact(p, c, s.name) for p, c in files]
+                skipped += skip
+    relevant = set(sources) | {s.name}
+    decisions = [f"{d.get('id')} ({d.get('step')}): {d.get('text')}" for d in dec.read(proj.root, proj.warnings)
+                 if d.get("step") in relevant]
+    instr_dir = proj.root / paths.INSTRUCTIONS
+    completed = sum(1 for x in pl.stateful() if x.enabled and pl.status(x.name, st) in ("completed", "skipped"))
+    total = sum(1 for x in pl.stateful() if x.enabled)
+    inp = AssemblyInput(step=s.name, body=body, methodology=pl.methodology, depth=resolved, depth_source=source,
+                        completed=completed, total=total, knowledge=_knowledge_for(proj, s.knowledge),
+                        artifacts=artifacts, existing=existing, decisions=decisions,
+                        instructions=(_read_optional(instr_dir / "global.md"),
+                                      _read_optional(instr_dir / f"{s.name}.md"), instructions),
+                        arguments=arguments, update_mode=update_mode, stateless=s.stateless,
+                        budget=int(proj.config["pipeline"]["context-budget"]))
+    result = assemble(inp)
+    result.omitted.extend(p for p in skipped if p not in result.omitted)
+    return s, result, resolved, source, update_mode
+
+
+def run(proj: Project, name: str, depth: int | None = None, instructions: str | None = None,
+        arguments: str | None = None, preview: bool = False, force: bool = False, source: str = "cli",
+        wait: float | None = None) -> dict[str, Any]:
+    s = proj.step(name)
+    if not s.stateless and s.category == "pipeline":
+        unmet = proj.pipeline.unmet(s.name, proj.statuses())
+        if unmet and not force:
+            raise CadenceError("STEP_BLOCKED", f"{s.name} is blocked by unfinished steps: {', '.join(unmet)}",
+                               "Complete or skip those first, or pass --force to assemble anyway.", PRECONDITION,
+                               data={"step": s.name, "missing": unmet})
+    if not s.enabled:
+        proj.warnings.append(f"{s.name} is {s.reason}; running it anyway")
+    elif not s.applicable:
+        proj.warnings.append(f"{s.name} is {s.reason}; running it anyway")
+    step, result, resolved, _, update_mode = assemble_step(proj, name, depth, instructions, arguments)
+    status_ = "stateless" if s.stateless else proj.pipeline.status(s.name, proj.statuses())
+    if not preview and not s.stateless:
+        from cadence.project.lock import project_lock
+        with project_lock(proj.root, f"run {s.name}", wait):
+            state = load_state(proj.root)
+            entry = state["steps"].setdefault(s.name, {"status": "pending"})
+            entry.update({"status": "in_progress", "at": now(), "depth": resolved, "source": source})
+            save_state(proj.root, state)
+            proj._state = state
+        status_ = "in_progress"
+    return {"step": step.name, "status": status_, "depth": resolved, "update_mode": update_mode,
+            "prompt": result.prompt, "bytes": len(result.prompt.encode("utf-8")), "knowledge": result.knowledge,
+            "context": result.context, "omitted": result.omitted}
+
+
+# ------------------------------------------------------------------ mutations
+
+def _stateful(proj: Project, name: str) -> Any:
+    s = proj.step(name)
+    if s.stateless:
+        raise CadenceError("STEP_STATELESS", f"{s.name} is a stateless {'tool' if s.category == 'tool' else 'step'}: "
+                           "it never enters state", f"Just run it: cadence run {s.name}", USAGE)
+    return s
+
+
+def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
+             wait: float | None = None) -> dict[str, Any]:
+    s = _stateful(proj, name)
+    entry = proj.state["steps"].get(s.name, {})
+    depth = int(entry.get("depth") or proj.pipeline.depth_for(s.name)[0]) if entry.get("status") == "in_progress" \
+        else proj.pipeline.depth_for(s.name)[0]
+    missing = missing_outputs(proj.root, s, depth)
+    if missing and not force:
+        raise CadenceError("OUTPUTS_MISSING", f"{s.name} cannot complete: missing output(s) {', '.join(missing)}",
+                           "Produce them (directories need at least one file), or pass --force.", PRECONDITION,
+                           data={"step": s.name, "missing": missing})
+    if missing:
+        proj.warnings.append(f"completed {s.name} without: {', '.join(missing)} (--force)")
+    from cadence.project.lock import project_lock
+    with project_lock(proj.root, f"complete {s.name}", wait):
+        state = load_state(proj.root)
+        state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": source,
+                                  "outputs": [o for o in s.outputs if output_exists(proj.root, o)], "reason": None}
+        save_state(proj.root, state)
+        proj._state = state
+    return {"step": s.name, "status": "completed", "depth": depth, "missing": missing,
+            "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
+
+
+def skip(proj: Project, names: list[str], reason: str, force: bool = False, source: str = "cli",
+         wait: float | None = None) -> dict[str, Any]:
+    if not reason or not reason.strip():
+        raise CadenceError("REASON_REQUIRED", "skipping needs a reason", 'Pass --reason "why it does not apply".',
+                           USAGE)
+    steps = [_stateful(proj, n) for n in dict.fromkeys(names)]
+    from cadence.project.lock import project_lock
+    with project_lock(proj.root, "skip " + " ".join(s.name for s in steps), wait):
+        state = load_state(proj.root)
+        done = [s.name for s in steps if state["steps"].get(s.name, {}).get("status") == "completed"]
+        if done and not force:
+            raise CadenceError("STEP_COMPLETED", f"already completed: {', '.join(done)}",
+                               "Pass --force to mark completed steps skipped.", CONFLICT)
+        for s in steps:
+            state["steps"][s.name] = {"status": "skipped", "at": now(), "source": source, "reason": reason.strip()}
+        save_state(proj.root, state)
+        proj._state = state
+    results = [{"step": s.name, "status": "skipped"} for s in steps]
+    return {"step": results[0]["step"], "status": "skipped", "reason": reason.strip(), "steps": results,
+            "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
+
+
+def reset(proj: Project, name: str | None, all_steps: bool = False, wait: float | None = None) -> dict[str, Any]:
+    from cadence.project.lock import project_lock
+    if name is None and not all_steps:
+        raise CadenceError("USAGE", "name a step, or pass --all --yes to reset every step",
+                           "Example: cadence reset tech-stack", USAGE)
+    s = _stateful(proj, name) if name else None
+    with project_lock(proj.root, f"reset {name or '--all'}", wait):
+        state = load_state(proj.root)
+        targets = [s.name] if s else list(state["steps"])
+        for t in targets:
+            state["steps"][t] = {"status": "pending"}
+        save_state(proj.root, state)
+        proj._state = state
+    if s:
+        return {"step": s.name, "status": "pending"}
+    return {"step": None, "status": "pending", "steps": targets}
+
+
+def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float | None = None) -> dict[str, Any]:
+    from cadence.core.phases import PHASE_SLUGS, parse_phase_range
+    try:
+        phases = parse_phase_range(phase_spec)
+    except ValueError:
+        raise CadenceError("UNKNOWN_PHASE", f"invalid phase range {phase_spec!r}",
+                           "Use a phase name or number, or a range like 'pre-architecture' or '1-7'. Phases: "
+                           + ", ".join(PHASE_SLUGS), USAGE) from None
+    if depth is not None and not 1 <= depth <= 5:
+        raise CadenceError("INVALID_DEPTH", f"depth {depth} is out of range", "Use --depth 1 to 5.", USAGE)
+    from cadence.project.lock import project_lock
+    with project_lock(proj.root, f"rework {phase_spec}", wait):
+        state = load_state(proj.root)
+        reopened = []
+        for s in proj.pipeline.steps.values():
+            if s.phase in phases and state["steps"].get(s.name, {}).get("status") == "completed":
+                state["steps"][s.name] = {"status": "pending", **({"rework_depth": depth} if depth else {})}
+                reopened.append(s.name)
+        save_state(proj.root, state)
+        proj._state = state
+    return {"phases": phases, "steps": reopened, "depth": depth,
+            "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
+
+
+def adopt(proj: Project, apply: bool = False, wait: float | None = None) -> dict[str, Any]:
+    st = proj.statuses()
+    proposed = []
+    for s in proj.pipeline.stateful():
+        if not s.active or st.get(s.name, "pending") != "pending":
+            continue
+        required = s.required_outputs(1)
+        if required and all(output_exists(proj.root, o) for o in required):
+            proposed.append({"step": s.name, "outputs": required})
+    if apply and proposed:
+        from cadence.project.lock import project_lock
+        with project_lock(proj.root, "adopt --apply", wait):
+            state = load_state(proj.root)
+            for p in proposed:
+                state["steps"][p["step"]] = {"status": "completed", "at": now(), "source": "adopt",
+                                             "depth": proj.pipeline.depth_for(p["step"])[0],
+                                             "outputs": p["outputs"], "reason": None}
+            save_state(proj.root, state)
+            proj._state = state
+    return {"proposed": proposed, "applied": bool(apply and proposed)}
+
+
+def add_decision(proj: Project, text: str, step: str | None, category: str | None, by: str = "cli",
+                 wait: float | None = None) -> dict[str, Any]:
+    from cadence.project import decisions as dec
+    from cadence.project.lock import project_lock
+    if not text or not text.strip():
+        raise CadenceError("USAGE", "a decision needs its text", 'cadence decisions add --step tech-stack "Use X"', USAGE)
+    if len(text) > 4000:
+        raise CadenceError("USAGE", "decision text is longer than 4000 characters", "Summarise it; link a doc.", USAGE)
+    if step is not None:
+        proj.step(step)
+    with project_lock(proj.root, "decisions add", wait):
+        return dec.append(proj.root, step, " ".join(text.split()), category, by, now())

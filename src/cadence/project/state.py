@@ -1,0 +1,105 @@
+"""`.cadence/state.json`: load (with migrations, in memory), atomic save with `.bak`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cadence import __version__
+from cadence.errors import CONFLICT, CadenceError
+from cadence.project.fsio import atomic_write
+from cadence.project.paths import STATE
+
+SCHEMA = 1
+STATUSES = ("pending", "in_progress", "completed", "skipped")
+PRIORITY = {"completed": 3, "in_progress": 2, "skipped": 1, "pending": 0}
+
+# Step renames and retirements between versions (old → new); applied on every load, idempotent.
+RENAMES = {
+    "testing-strategy": "tdd",
+    "implementation-tasks": "implementation-plan",
+    "review-tasks": "implementation-plan-review",
+    "add-playwright": "add-e2e-testing",
+    "add-maestro": "add-e2e-testing",
+    "multi-model-review": "automated-pr-review",
+}
+RETIRED = ("user-stories-multi-model-review", "claude-code-permissions", "multi-model-review-tasks")
+OUTPUT_ALIASES = {"docs/prd.md": "docs/plan.md"}
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_state(methodology: str, mode: str, steps: list[str]) -> dict[str, Any]:
+    return {"schema": SCHEMA, "cadence": __version__, "methodology": methodology, "mode": mode,
+            "created": now(), "steps": {s: {"status": "pending"} for s in steps}}
+
+
+def migrate(state: dict[str, Any]) -> bool:
+    """Apply renames, retirements and output aliases in place; True when anything changed."""
+    steps: dict[str, Any] = state.get("steps", {})
+    changed = False
+    for old, new in RENAMES.items():
+        if old in steps:
+            entry = steps.pop(old)
+            cur = steps.get(new)
+            if cur is None or PRIORITY.get(entry.get("status", "pending"), 0) > PRIORITY.get(cur.get("status"), 0):
+                steps[new] = entry
+            changed = True
+    for name in RETIRED:
+        if steps.pop(name, None) is not None:
+            changed = True
+    for entry in steps.values():
+        outs = entry.get("outputs")
+        if outs:
+            mapped = [OUTPUT_ALIASES.get(o, o) for o in outs]
+            if mapped != outs:
+                entry["outputs"] = mapped
+                changed = True
+    return changed
+
+
+def _corrupt(path: str, why: str) -> CadenceError:
+    return CadenceError("STATE_CORRUPT", f"{path} is unreadable: {why}",
+                        "Run 'cadence doctor --repair' to restore state.json.bak or re-derive state from "
+                        "the outputs on disk.", CONFLICT)
+
+
+def parse_state(text: str, label: str = STATE) -> dict[str, Any]:
+    try:
+        state = json.loads(text)
+    except ValueError as exc:
+        raise _corrupt(label, f"invalid JSON ({exc})") from None
+    if not isinstance(state, dict) or not isinstance(state.get("steps"), dict):
+        raise _corrupt(label, "expected an object with a 'steps' mapping")
+    if state.get("schema") != SCHEMA:
+        raise _corrupt(label, f"unsupported schema {state.get('schema')!r} (expected {SCHEMA})")
+    for name, entry in state["steps"].items():
+        if not isinstance(entry, dict) or entry.get("status") not in STATUSES:
+            raise _corrupt(label, f"step {name!r} has no valid status")
+    migrate(state)
+    return state
+
+
+def load_state(root: Path) -> dict[str, Any]:
+    path = root / STATE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CadenceError("STATE_MISSING", f"{STATE} is missing",
+                           "Run 'cadence doctor --repair' to re-derive it from the outputs on disk.", CONFLICT) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _corrupt(STATE, str(exc)) from None
+    return parse_state(text)
+
+
+def save_state(root: Path, state: dict[str, Any]) -> None:
+    state["cadence"] = __version__
+    atomic_write(root / STATE, json.dumps(state, indent=1, sort_keys=False) + "\n", backup=True)
+
+
+def statuses(state: dict[str, Any]) -> dict[str, str]:
+    return {name: entry["status"] for name, entry in state["steps"].items()}

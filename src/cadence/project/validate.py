@@ -1,0 +1,95 @@
+"""`cadence validate`: content, config, state and local overrides; every problem with file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cadence.errors import CadenceError
+from cadence.project import paths
+
+WARNING_CODES = {"KNOWLEDGE_MISSING", "KNOWLEDGE_UNREFERENCED"}
+CONTENT_RULE_CODES = {"KNOWLEDGE_TOO_SHORT", "KNOWLEDGE_NO_EXAMPLE", "KNOWLEDGE_DEEP_SHORT", "KNOWLEDGE_SUMMARY_LONG",
+                      "KNOWLEDGE_SECTION_MISSING"}
+
+
+def validate_content(cdir: Path | None = None) -> tuple[list[dict[str, str]], dict[str, int]]:
+    from cadence.content.loader import (build_knowledge_index, build_pipeline_index, content_dir, load_agents,
+                                        load_skills)
+    cdir = cdir or content_dir()
+    idx = build_pipeline_index(cdir)
+    kidx = build_knowledge_index(cdir / "knowledge", str(cdir))
+    agents, agent_problems = load_agents(cdir)
+    skills, skill_problems = load_skills(cdir)
+    problems = idx["problems"] + kidx["problems"] + agent_problems + skill_problems
+    entries = kidx["entries"]
+    referenced: set[str] = set()
+
+    def ref(name: str, file: str, field: str) -> None:
+        referenced.add(name)
+        if name not in entries:
+            problems.append({"code": "KNOWLEDGE_MISSING", "file": file, "field": field,
+                             "message": f"knowledge entry {name!r} does not exist"})
+
+    for rec in [*idx["steps"].values(), *idx["tools"].values()]:
+        for k in rec["knowledge"]:
+            ref(k, rec["path"], "knowledge-base")
+    for ptype, ov in idx["overlays"].items():
+        for step, app in ov["knowledge-overrides"].items():
+            for k in app.get("append", []):
+                ref(k, f"methodology/overlays/{ptype}.yml", f"knowledge-overrides.{step}")
+    for pack in skills.values():
+        for k in pack["entries"]:
+            ref(k, pack["path"], "entries")
+    for agent in agents.values():
+        for s in agent["skills"]:
+            if s not in skills:
+                problems.append({"code": "AGENT_UNKNOWN_SKILL", "file": agent["path"], "field": "skills",
+                                 "message": f"skill pack {s!r} does not exist"})
+    for name, e in entries.items():
+        if name not in referenced:
+            problems.append({"code": "KNOWLEDGE_UNREFERENCED", "file": e["path"], "field": "name",
+                             "message": "no step, tool, overlay, skill pack or agent references this entry"})
+    counts = {"steps": len(idx["steps"]), "tools": len(idx["tools"]), "knowledge": len(entries),
+              "agents": len(agents), "skills": len(skills)}
+    return problems, counts
+
+
+def validate(root: Path, strict: bool = False) -> dict[str, Any]:
+    problems, counts = validate_content()
+    if (root / paths.CONFIG).is_file():
+        from cadence.content.loader import pipeline_index
+        from cadence.project.config import load_config
+        try:
+            _, warns = load_config(root, tuple(pipeline_index()["steps"]))
+            problems += [{"code": "CONFIG_WARNING", "file": paths.CONFIG, "field": w.split(":")[0], "message": w}
+                         for w in warns]
+        except CadenceError as err:
+            details = (err.data or {}).get("errors") if isinstance(err.data, dict) else None
+            for d in details or [err.message]:
+                problems.append({"code": err.code, "file": paths.CONFIG, "field": d.split(":")[0], "message": d})
+        if (root / paths.STATE).exists():
+            from cadence.project.state import load_state
+            try:
+                state = load_state(root)
+                known = set(pipeline_index()["steps"])
+                for name in state["steps"]:
+                    if name not in known:
+                        problems.append({"code": "STATE_UNKNOWN_STEP", "file": paths.STATE, "field": f"steps.{name}",
+                                         "message": "a step this cadence version does not know"})
+            except CadenceError as err:
+                problems.append({"code": err.code, "file": paths.STATE, "field": "(file)", "message": err.message})
+        kdir = root / paths.KNOWLEDGE
+        if kdir.is_dir():
+            from cadence.content.loader import build_knowledge_index
+            for p in build_knowledge_index(kdir, str(root))["problems"]:
+                if p["code"] in CONTENT_RULE_CODES:
+                    continue  # length and shape rules are for the shipped library, not a project's notes
+                p["file"] = f"{paths.DIR}/{p['file']}"
+                problems.append(p)
+    for p in problems:
+        p["severity"] = "warning" if p["code"] in WARNING_CODES or p["code"] == "CONFIG_WARNING" else "error"
+    errors = sum(1 for p in problems if p["severity"] == "error")
+    warnings = len(problems) - errors
+    valid = errors == 0 and (not strict or warnings == 0)
+    return {"valid": valid, "errors": errors, "warnings": warnings, "problems": problems, "counts": counts}
