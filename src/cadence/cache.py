@@ -8,11 +8,18 @@ any I/O problem silently falls back to recomputing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+
+try:  # the builtin module avoids loading OpenSSL at start-up
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover
+    from hashlib import sha256
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from cadence import __version__
 
@@ -28,7 +35,7 @@ def cache_dir() -> Path | None:
 
 
 def key(namespace: str, *parts: str | bytes) -> str:
-    h = hashlib.sha256(__version__.encode())
+    h = sha256(__version__.encode())
     for p in parts:
         h.update(b"\0")
         h.update(p.encode() if isinstance(p, str) else p)

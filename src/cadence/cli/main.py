@@ -118,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         from cadence.cli.output import make_parser
         parser = make_parser(f"cadence {name}", COMMANDS[name][1])
         getattr(module, "add_" + name)(parser)
-        args = parser.parse_args(rest[1:])
+        args, extra = parser.parse_known_args(rest[1:])
+        if extra and not getattr(args, "pass_unknown", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.extra = extra
         result = args.func(ctx, args)
         return emit_result(ctx, *result) if isinstance(result, tuple) else emit_result(ctx, result, None)
     except CadenceError as err:

@@ -6,25 +6,26 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cadence.errors import CadenceError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass
+
 class Context:
-    json: bool = False
-    debug: bool = False
-    no_input: bool = False
-    root_arg: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    _root: Path | None = None
+    """Per-invocation options and the warnings collected for the envelope."""
 
-    def __post_init__(self) -> None:
-        if not sys.stdin or not sys.stdin.isatty():
-            self.no_input = True
+    def __init__(self, json: bool = False, debug: bool = False, no_input: bool = False,
+                 root_arg: str | None = None) -> None:
+        self.json = json
+        self.debug = debug
+        self.no_input = no_input or not sys.stdin or not sys.stdin.isatty()
+        self.root_arg = root_arg
+        self.warnings: list[str] = []
+        self._root: Path | None = None
 
     @property
     def interactive(self) -> bool:

@@ -4,10 +4,13 @@ validate, decisions."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from cadence.cli.output import Context, paint, sub
 from cadence.errors import DECISION, USAGE, CadenceError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ICONS = {"completed": ("✓", "32"), "skipped": ("→", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
          "stateless": ("◇", "36")}
@@ -90,19 +93,19 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 def add_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("step", help="step or tool name")
-    p.add_argument("arguments", nargs=argparse.REMAINDER, help="arguments for tools ($ARGUMENTS)")
+    p.add_argument("arguments", nargs="*", help="arguments for tools ($ARGUMENTS); unknown options pass through")
     p.add_argument("--depth", type=int, help="depth 1-5 for this run")
     p.add_argument("--instructions", help="extra instructions for this run")
     p.add_argument("--preview", action="store_true", help="print without marking the step in progress")
     p.add_argument("--force", action="store_true", help="assemble even when dependencies are unfinished")
     _wait(p)
-    p.set_defaults(func=cmd_run)
+    p.set_defaults(func=cmd_run, pass_unknown=True)
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.pipeline import run
     proj = _open(ctx)
-    arguments = " ".join(args.arguments).strip() or None
+    arguments = " ".join([*args.arguments, *getattr(args, "extra", [])]).strip() or None
     data = run(proj, args.step, depth=args.depth, instructions=args.instructions, arguments=arguments,
                preview=args.preview, force=args.force, wait=args.wait)
     return data, data["prompt"]

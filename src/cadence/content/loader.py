@@ -14,9 +14,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 from cadence import cache
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 STEP_SECTIONS = ("Purpose", "Inputs", "Expected Outputs", "Quality Criteria", "Methodology Scaling",
                  "Mode Detection", "Update Mode Specifics")

@@ -6,7 +6,6 @@ Pure and deterministic: the same inputs always give byte-identical output.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from cadence.core.frontmatter import section
 
@@ -21,47 +20,48 @@ _TAG = re.compile(r"^(\s*[-*]\s+)\((mvp|deep|depth ([1-5])\+)\)\s*")
 _DEPTH_LINE = re.compile(r"^\s*[-*]\s+Depth ([1-5]):")
 
 
-@dataclass(frozen=True)
 class Knowledge:
-    name: str
-    description: str
-    body: str           # the entry body (after frontmatter)
-    source: str = "library"
+    """A knowledge entry to inject: `body` is the entry after its frontmatter."""
+
+    __slots__ = ("name", "description", "body", "source")
+
+    def __init__(self, name: str, description: str, body: str, source: str = "library") -> None:
+        self.name, self.description, self.body, self.source = name, description, body, source
 
 
-@dataclass(frozen=True)
 class Artifact:
-    path: str
-    content: str
-    step: str = ""
+    """A file of project context; `step` is the step that produced it."""
+
+    __slots__ = ("path", "content", "step")
+
+    def __init__(self, path: str, content: str, step: str = "") -> None:
+        self.path, self.content, self.step = path, content, step
 
 
-@dataclass
 class AssemblyInput:
-    step: str
-    body: str
-    methodology: str
-    depth: int
-    depth_source: str
-    completed: int
-    total: int
-    knowledge: list[Knowledge] = field(default_factory=list)
-    artifacts: list[Artifact] = field(default_factory=list)       # in priority order
-    existing: list[Artifact] = field(default_factory=list)        # the step's own outputs (update mode)
-    decisions: list[str] = field(default_factory=list)            # formatted lines
-    instructions: tuple[str | None, str | None, str | None] = (None, None, None)
-    arguments: str | None = None
-    update_mode: bool = False
-    stateless: bool = False
-    budget: int = 120_000
+    """Everything assembly needs; artifacts in priority order, `existing` = the step's own outputs."""
+
+    def __init__(self, *, step: str, body: str, methodology: str, depth: int, depth_source: str, completed: int,
+                 total: int, knowledge: list[Knowledge] | None = None, artifacts: list[Artifact] | None = None,
+                 existing: list[Artifact] | None = None, decisions: list[str] | None = None,
+                 instructions: tuple[str | None, str | None, str | None] = (None, None, None),
+                 arguments: str | None = None, update_mode: bool = False, stateless: bool = False,
+                 budget: int = 120_000) -> None:
+        self.step, self.body, self.methodology, self.depth = step, body, methodology, depth
+        self.depth_source, self.completed, self.total = depth_source, completed, total
+        self.knowledge = knowledge or []
+        self.artifacts = artifacts or []
+        self.existing = existing or []
+        self.decisions = decisions or []
+        self.instructions = instructions
+        self.arguments, self.update_mode, self.stateless, self.budget = arguments, update_mode, stateless, budget
 
 
-@dataclass
 class Assembled:
-    prompt: str
-    context: list[str]
-    omitted: list[str]
-    knowledge: list[str]
+    """The prompt plus what went into Project Context and what was left out."""
+
+    def __init__(self, prompt: str, context: list[str], omitted: list[str], knowledge: list[str]) -> None:
+        self.prompt, self.context, self.omitted, self.knowledge = prompt, context, omitted, knowledge
 
 
 def _applies(tag: str, n: str | None, depth: int) -> bool:

@@ -10,8 +10,10 @@ through comparisons and follows Kleene logic through and/or/not. Nothing is ever
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 UNKNOWN = None  # the third truth value
 
@@ -23,10 +25,17 @@ class PredicateError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
 class Result:
-    value: bool | None          # True, False or None (unknown)
-    missing: tuple[str, ...]    # config paths that were absent
+    """`value` is True, False or None (unknown); `missing` lists the config paths that were absent."""
+
+    __slots__ = ("value", "missing")
+
+    def __init__(self, value: bool | None, missing: tuple[str, ...]) -> None:
+        self.value = value
+        self.missing = missing
+
+    def __repr__(self) -> str:
+        return f"Result(value={self.value!r}, missing={self.missing!r})"
 
 
 def _tokenize(src: str) -> list[tuple[str, Any]]:

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from cadence.core.graph import DONE, topo_order
-from cadence.core.predicate import evaluate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MULTI_MODEL_FILES = ("review-summary.md", "codex-review.json", "gemini-review.json")
 MULTI_MODEL_DEPTH = 4
 
 
-@dataclass
 class Step:
-    name: str
-    phase: str | None
-    order: int | None
-    description: str
-    summary: str
-    category: str
-    stateless: bool
-    conditional: str | None
-    when: str | None
-    outputs: list[str]
-    dependencies: list[str]
-    reads: list[str]
-    knowledge: list[str]
-    argument_hint: str | None
-    path: str
-    enabled: bool = True
-    applicable: bool = True
-    reason: str | None = None  # why disabled or not applicable
+    """One step or tool as this project sees it (after preset, overlay, user overrides, predicates)."""
+
+    __slots__ = ("name", "phase", "order", "description", "summary", "category", "stateless", "conditional", "when",
+                 "outputs", "dependencies", "reads", "knowledge", "argument_hint", "path", "enabled", "applicable",
+                 "reason")
+
+    def __init__(self, *, name: str, phase: str | None, order: int | None, description: str, summary: str,
+                 category: str, stateless: bool, conditional: str | None, when: str | None, outputs: list[str],
+                 dependencies: list[str], reads: list[str], knowledge: list[str], argument_hint: str | None,
+                 path: str, enabled: bool = True, applicable: bool = True, reason: str | None = None) -> None:
+        self.name, self.phase, self.order, self.description = name, phase, order, description
+        self.summary, self.category, self.stateless, self.conditional = summary, category, stateless, conditional
+        self.when, self.outputs, self.dependencies, self.reads = when, outputs, dependencies, reads
+        self.knowledge, self.argument_hint, self.path = knowledge, argument_hint, path
+        self.enabled, self.applicable = enabled, applicable
+        self.reason = reason  # why disabled or not applicable
 
     @property
     def active(self) -> bool:
@@ -45,15 +42,19 @@ class Step:
         return [o for o in self.outputs if o.rsplit("/", 1)[-1] not in MULTI_MODEL_FILES]
 
 
-@dataclass
 class Pipeline:
-    methodology: str
-    default_depth: int
-    project_type: str | None
-    steps: dict[str, Step]                 # pipeline steps in topological order
-    tools: dict[str, Step]
-    config_depth: int | None = None
-    step_depths: dict[str, int] = field(default_factory=dict)
+    """The resolved pipeline: steps in topological order, tools, and the depth rules."""
+
+    def __init__(self, methodology: str, default_depth: int, project_type: str | None, steps: dict[str, Step],
+                 tools: dict[str, Step], config_depth: int | None = None,
+                 step_depths: dict[str, int] | None = None) -> None:
+        self.methodology = methodology
+        self.default_depth = default_depth
+        self.project_type = project_type
+        self.steps = steps
+        self.tools = tools
+        self.config_depth = config_depth
+        self.step_depths = step_depths or {}
 
     def get(self, name: str) -> Step | None:
         return self.steps.get(name) or self.tools.get(name)
@@ -159,6 +160,7 @@ def resolve(index: dict[str, Any], config: dict[str, Any]) -> Pipeline:
                     reads=reads, knowledge=knowledge, argument_hint=rec["argument_hint"], path=rec["path"],
                     enabled=enabled, reason=reason)
         if enabled and rec["when"]:
+            from cadence.core.predicate import evaluate
             res = evaluate(rec["when"], config)
             if res.value is False:
                 step.applicable = False

@@ -6,16 +6,17 @@ and holds for hand-edited files exactly as for `init`'s flags.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-from typing import Any
 
 from cadence import cache
-from cadence.core.settings import (CLIENTS, METHODOLOGIES, RULES, TRAITS, TYPES_BY_NAME, ProjectType, Setting,
-                                   defaults_for)
 from cadence.errors import USAGE, CadenceError, did_you_mean
 from cadence.project.paths import CONFIG
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from cadence.core.settings import ProjectType, Setting
 
 DEFAULT_PROTECTED = ["main", "master", "develop", "production", "staging"]
 DEFAULT_BUDGET = 120_000
@@ -40,6 +41,7 @@ class Problems:
 
 
 def _check_setting(s: Setting, value: Any, path: str, p: Problems) -> Any:
+    import re
     if s.kind == "bool":
         if not isinstance(value, bool):
             p.errors.append(f"{path}: must be true or false, not {value!r}")
@@ -71,6 +73,7 @@ def _check_setting(s: Setting, value: Any, path: str, p: Problems) -> Any:
 
 
 def validate_block(ptype: ProjectType, block: Any, path: str, p: Problems, require: bool = True) -> dict[str, Any]:
+    from cadence.core.settings import RULES, defaults_for
     if block is None:
         block = {}
     if not isinstance(block, dict):
@@ -98,6 +101,7 @@ def validate_block(ptype: ProjectType, block: Any, path: str, p: Problems, requi
 
 def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
     """Return (normalised config with defaults, warnings) or raise CONFIG_INVALID listing every problem."""
+    from cadence.core.settings import CLIENTS, METHODOLOGIES
     p = Problems()
     if not isinstance(raw, dict):
         raise CadenceError("CONFIG_INVALID", f"{CONFIG}: the top level must be a mapping",
@@ -174,6 +178,7 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
 
 
 def _validate_project(project: Any, p: Problems) -> dict[str, Any]:
+    from cadence.core.settings import TRAITS, TYPES_BY_NAME
     if not isinstance(project, dict):
         p.errors.append("project: must be a mapping")
         return {"traits": []}
@@ -295,6 +300,8 @@ def load_config(root: Path, known_steps: list[str] | tuple[str, ...]) -> tuple[d
 
 
 def _scalar(v: Any) -> str:
+    import json
+    import re
     if isinstance(v, bool):
         return "true" if v else "false"
     if v is None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from cadence.project.fsio import append_line
 from cadence.project.paths import DECISIONS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def read(root: Path, warnings: list[str] | None = None) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -12,6 +11,7 @@ def atomic_write(path: Path, data: str | bytes, backup: bool = False) -> None:
 
     With `backup`, the previous file is kept as `<path>.bak` (hard link, so it is atomic too).
     """
+    import tempfile
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

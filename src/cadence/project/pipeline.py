@@ -8,9 +8,7 @@ re-read state, change it and save it atomically.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError, did_you_mean
 from cadence.project import paths
@@ -19,14 +17,22 @@ from cadence.project.state import load_state, now, save_state, statuses
 MAX_DIR_FILES = 200
 
 
-@dataclass
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
 class Project:
-    root: Path
-    index: dict[str, Any]
-    config: dict[str, Any]
-    pipeline: Any
-    warnings: list[str] = field(default_factory=list)
-    _state: dict[str, Any] | None = None
+    """An opened project: content index, validated config, resolved pipeline, state (read lazily)."""
+
+    def __init__(self, root: Path, index: dict[str, Any], config: dict[str, Any], pipeline: Any,
+                 warnings: list[str]) -> None:
+        self.root = root
+        self.index = index
+        self.config = config
+        self.pipeline = pipeline
+        self.warnings = warnings
+        self._state: dict[str, Any] | None = None
 
     @property
     def state(self) -> dict[str, Any]:

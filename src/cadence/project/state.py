@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from cadence import __version__
 from cadence.errors import CONFLICT, CadenceError
-from cadence.project.fsio import atomic_write
 from cadence.project.paths import STATE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA = 1
 STATUSES = ("pending", "in_progress", "completed", "skipped")
@@ -30,6 +31,7 @@ OUTPUT_ALIASES = {"docs/prd.md": "docs/plan.md"}
 
 
 def now() -> str:
+    from datetime import datetime, timezone
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -97,6 +99,7 @@ def load_state(root: Path) -> dict[str, Any]:
 
 
 def save_state(root: Path, state: dict[str, Any]) -> None:
+    from cadence.project.fsio import atomic_write
     state["cadence"] = __version__
     atomic_write(root / STATE, json.dumps(state, indent=1, sort_keys=False) + "\n", backup=True)
 
