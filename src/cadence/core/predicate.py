@@ -209,6 +209,8 @@ def evaluate(src: str | tuple, config: dict[str, Any]) -> Result:
                     return False
             return False
         if kind == "truth":
+            if node[1][0] not in ("lit", "list", "path"):
+                return truth(node[1])
             v = value(node[1])
             return UNKNOWN if v is _MISSING else bool(v)
         v = value(node)

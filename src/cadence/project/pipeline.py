@@ -426,14 +426,31 @@ def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
 
 
+def _ancestor_outputs(proj: Project, name: str) -> set[str]:
+    steps = proj.pipeline.steps
+    seen: set[str] = set()
+    stack = list(steps[name].dependencies)
+    while stack:
+        d = stack.pop()
+        if d in seen or d not in steps:
+            continue
+        seen.add(d)
+        stack.extend(steps[d].dependencies)
+    return {o for d in seen for o in steps[d].outputs}
+
+
 def adopt(proj: Project, apply: bool = False, wait: float | None = None) -> dict[str, Any]:
+    """Propose pending steps whose declared outputs all exist — except steps that only rewrite files an
+    upstream step owns (e.g. innovate-vision rewrites docs/vision.md): a file on disk says nothing about them."""
     st = proj.statuses()
     proposed = []
     for s in proj.pipeline.stateful():
         if not s.active or st.get(s.name, "pending") != "pending":
             continue
         required = s.required_outputs(1)
-        if required and all(output_exists(proj.root, o) for o in required):
+        if not required or not set(required) - _ancestor_outputs(proj, s.name):
+            continue
+        if all(output_exists(proj.root, o) for o in required):
             proposed.append({"step": s.name, "outputs": required})
     if apply and proposed:
         from cadence.project.lock import project_lock

@@ -53,3 +53,207 @@ def toplevel(path: Path) -> Path | None:
         return Path(run_git(path, ["rev-parse", "--show-toplevel"], timeout=10).strip())
     except GitError:
         return None
+
+
+# ----------------------------------------------------------------- repository facts
+
+def git_dirs(cwd: Path) -> tuple[Path, Path] | None:
+    """(absolute git dir, absolute common dir), or None outside a repository."""
+    try:
+        out = run_git(cwd, ["rev-parse", "--absolute-git-dir", "--git-common-dir"], timeout=10).splitlines()
+    except GitError:
+        return None
+    git_dir = Path(out[0])
+    common = Path(out[1])
+    if not common.is_absolute():
+        common = (cwd / common).resolve()
+    return git_dir, common.resolve()
+
+
+def main_root(cwd: Path) -> Path | None:
+    """The main working tree's root, also when called from inside a linked worktree."""
+    dirs = git_dirs(cwd)
+    if dirs is None:
+        return None
+    return dirs[1].parent
+
+
+def is_linked_worktree(cwd: Path) -> bool:
+    dirs = git_dirs(cwd)
+    return dirs is not None and dirs[0].resolve() != dirs[1]
+
+
+def current_branch(cwd: Path) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    out = run_git(cwd, ["symbolic-ref", "--quiet", "--short", "HEAD"], timeout=10, check=False).strip()
+    return out or None
+
+
+def has_head(cwd: Path) -> bool:
+    return run_git(cwd, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], timeout=10, check=False).strip() != ""
+
+
+def rev_parse(cwd: Path, ref: str) -> str | None:
+    out = run_git(cwd, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], timeout=10,
+                  check=False).strip()
+    return out or None
+
+
+def branch_exists(cwd: Path, name: str) -> bool:
+    proc = run_git(cwd, ["show-ref", "--verify", f"refs/heads/{name}"], timeout=10, check=False)
+    return bool(proc.strip())
+
+
+def remote_branch_exists(cwd: Path, name: str, remote: str = "origin") -> bool:
+    return bool(run_git(cwd, ["show-ref", "--verify", f"refs/remotes/{remote}/{name}"], timeout=10,
+                        check=False).strip())
+
+
+def local_branches(cwd: Path) -> list[str]:
+    out = run_git(cwd, ["for-each-ref", "--format=%(refname:short)", "refs/heads/"], timeout=10, check=False)
+    return [b for b in out.splitlines() if b]
+
+
+def check_branch_name(cwd: Path, name: str) -> bool:
+    proc = subprocess.run(["git", "check-ref-format", "--branch", name], cwd=cwd, capture_output=True, text=True,
+                          timeout=10, env=_env(), check=False)
+    return proc.returncode == 0
+
+
+def parse_status_v2(raw: str) -> dict[str, list[str]]:
+    """Parse `git status --porcelain=v2 -z`: staged, unstaged, untracked and conflicted kept apart.
+
+    Nothing is stripped, so a first entry with a leading status blank keeps its meaning.
+    """
+    staged: list[str] = []
+    unstaged: list[str] = []
+    untracked: list[str] = []
+    conflicted: list[str] = []
+    ignored: list[str] = []
+    parts = raw.split("\0")
+    i = 0
+    while i < len(parts):
+        entry = parts[i]
+        i += 1
+        if not entry:
+            continue
+        kind = entry[0]
+        if kind == "1":
+            fields = entry.split(" ", 8)
+            xy, path = fields[1], fields[8]
+        elif kind == "2":
+            fields = entry.split(" ", 9)
+            xy, path = fields[1], fields[9]
+            i += 1  # the original path follows as its own NUL-terminated field
+        elif kind == "u":
+            conflicted.append(entry.split(" ", 10)[10])
+            continue
+        elif kind == "?":
+            untracked.append(entry[2:])
+            continue
+        elif kind == "!":
+            ignored.append(entry[2:])
+            continue
+        else:  # headers ("# branch.oid …") and anything newer
+            continue
+        if xy[0] != ".":
+            staged.append(path)
+        if xy[1] != ".":
+            unstaged.append(path)
+    return {"staged": staged, "unstaged": unstaged, "untracked": untracked, "conflicted": conflicted}
+
+
+def status(cwd: Path, untracked: str = "all") -> dict[str, list[str]]:
+    raw = run_git(cwd, ["status", "--porcelain=v2", "-z", f"--untracked-files={untracked}"])
+    return parse_status_v2(raw)
+
+
+def upstream(cwd: Path, branch: str | None = None) -> str | None:
+    ref = f"{branch}@{{upstream}}" if branch else "@{upstream}"
+    out = run_git(cwd, ["rev-parse", "--abbrev-ref", "--symbolic-full-name", ref], timeout=10, check=False).strip()
+    return out or None
+
+
+def ahead_behind(cwd: Path, ref: str = "@{upstream}") -> tuple[int, int] | None:
+    out = run_git(cwd, ["rev-list", "--left-right", "--count", f"HEAD...{ref}"], timeout=30, check=False).split()
+    if len(out) != 2:
+        return None
+    return int(out[0]), int(out[1])
+
+
+def merge_base(cwd: Path, a: str, b: str = "HEAD") -> str:
+    return run_git(cwd, ["merge-base", "--end-of-options", a, b]).strip()
+
+
+def is_ancestor(cwd: Path, a: str, b: str) -> bool:
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=cwd, capture_output=True, text=True,
+                          timeout=30, env=_env(), check=False)
+    return proc.returncode == 0
+
+
+def diff_names(cwd: Path, a: str, b: str = "HEAD") -> list[str]:
+    raw = run_git(cwd, ["diff", "--name-only", "-z", "--no-renames", a, b, "--"])
+    return [p for p in raw.split("\0") if p]
+
+
+def changed_files(cwd: Path, base: str | None = None) -> list[str]:
+    """Changed paths: staged + unstaged + untracked vs HEAD, or merge-base(base)…HEAD with `base`."""
+    if base:
+        if rev_parse(cwd, base) is None:
+            raise GitError(f"unknown base ref {base!r}", "Pass a branch, tag or commit that exists (git branch -a).")
+        return diff_names(cwd, merge_base(cwd, base, "HEAD"), "HEAD")
+    st = status(cwd)
+    seen: dict[str, None] = {}
+    for key in ("staged", "unstaged", "conflicted", "untracked"):
+        for p in st[key]:
+            if not p.endswith("/"):
+                seen.setdefault(p, None)
+    return list(seen)
+
+
+def remote_url(cwd: Path, name: str = "origin") -> str | None:
+    out = run_git(cwd, ["remote", "get-url", name], timeout=10, check=False).strip()
+    return out or None
+
+
+def default_branch(cwd: Path, remote: str = "origin") -> str | None:
+    """origin's default branch (refs/remotes/origin/HEAD), else main/master whichever exists, else None."""
+    out = run_git(cwd, ["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], timeout=10, check=False).strip()
+    prefix = f"refs/remotes/{remote}/"
+    if out.startswith(prefix):
+        return out[len(prefix):]
+    for cand in ("main", "master"):
+        if branch_exists(cwd, cand) or remote_branch_exists(cwd, cand, remote):
+            return cand
+    return None
+
+
+def worktree_list(cwd: Path) -> list[dict[str, object]]:
+    """`git worktree list --porcelain -z`: path, head, branch (None when detached), flags."""
+    raw = run_git(cwd, ["worktree", "list", "--porcelain", "-z"])
+    items: list[dict[str, object]] = []
+    cur: dict[str, object] = {}
+    for field in raw.split("\0"):
+        if not field:
+            if cur:
+                items.append(cur)
+                cur = {}
+            continue
+        key, _, value = field.partition(" ")
+        if key == "worktree":
+            cur = {"path": value, "head": None, "branch": None, "detached": False, "bare": False,
+                   "locked": False, "prunable": False}
+        elif key == "HEAD":
+            cur["head"] = value
+        elif key == "branch":
+            cur["branch"] = value.removeprefix("refs/heads/")
+        elif key in ("detached", "bare", "locked", "prunable"):
+            cur[key] = True
+    if cur:
+        items.append(cur)
+    return items
+
+
+def last_commit_time(cwd: Path) -> str | None:
+    out = run_git(cwd, ["log", "-1", "--format=%cI"], timeout=10, check=False).strip()
+    return out or None

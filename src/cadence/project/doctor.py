@@ -1,0 +1,86 @@
+"""Health checks of a project, and the safe repairs (`cadence doctor --repair`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cadence.errors import CadenceError
+from cadence.project import paths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def check_state(root: Path) -> dict[str, Any]:
+    from cadence.project.state import load_state
+    try:
+        state = load_state(root)
+        return {"name": "state", "ok": True, "message": f"{paths.STATE} is valid ({len(state['steps'])} steps)"}
+    except CadenceError as err:
+        return {"name": "state", "ok": False, "message": err.message, "fix": err.hint}
+
+
+def check_config(root: Path) -> dict[str, Any]:
+    from cadence.content.loader import pipeline_index
+    from cadence.project.config import load_config
+    try:
+        load_config(root, tuple(pipeline_index()["steps"]))
+        return {"name": "config", "ok": True, "message": f"{paths.CONFIG} is valid"}
+    except CadenceError as err:
+        return {"name": "config", "ok": False, "message": err.message, "fix": err.hint}
+
+
+def repair_state(root: Path) -> dict[str, Any]:
+    """Restore state.json from its .bak when that parses; otherwise re-derive it from the outputs on disk."""
+    from cadence.project.state import parse_state, save_state
+    bak = root / (paths.STATE + ".bak")
+    if bak.is_file():
+        try:
+            state = parse_state(bak.read_text(encoding="utf-8"), paths.STATE + ".bak")
+            save_state(root, state)
+            return {"action": "restored", "from": paths.STATE + ".bak", "steps": len(state["steps"])}
+        except (CadenceError, OSError, UnicodeDecodeError):
+            pass
+    return {"action": "re-derived", **rederive_state(root)}
+
+
+def rederive_state(root: Path) -> dict[str, Any]:
+    """A fresh state in which every enabled step whose outputs all exist counts as completed."""
+    from cadence.content.loader import pipeline_index
+    from cadence.core.resolve import resolve
+    from cadence.project.config import load_config
+    from cadence.project.detect import project_mode
+    from cadence.project.pipeline import output_exists
+    from cadence.project.state import new_state, now, save_state
+    index = pipeline_index()
+    config, _ = load_config(root, tuple(index["steps"]))
+    pipeline = resolve(index, config)
+    steps = [s for s in pipeline.stateful() if s.enabled]
+    state = new_state(config["methodology"], project_mode(root)["mode"], [s.name for s in steps])
+    completed = []
+    for s in steps:
+        depth = pipeline.depth_for(s.name)[0]
+        required = s.required_outputs(depth)
+        if required and all(output_exists(root, o) for o in required):
+            state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": "adopt",
+                                      "outputs": required, "reason": None}
+            completed.append(s.name)
+    broken = root / paths.STATE
+    if broken.exists():
+        broken.replace(root / (paths.STATE + ".corrupt"))
+    save_state(root, state)
+    return {"completed": completed, "steps": len(state["steps"]),
+            "kept_corrupt_copy": (paths.STATE + ".corrupt") if (root / (paths.STATE + ".corrupt")).exists() else None}
+
+
+def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
+    paths.require_project(root)
+    checks = [check_config(root), check_state(root)]
+    repairs = []
+    if repair and not checks[1]["ok"] and checks[0]["ok"]:
+        from cadence.project.lock import project_lock
+        with project_lock(root, "doctor --repair"):
+            repairs.append(repair_state(root))
+        checks[1] = check_state(root)
+    return {"ok": all(c["ok"] for c in checks), "checks": checks, "repairs": repairs}

@@ -1,0 +1,126 @@
+"""Knowledge base operations: list, show, search, and project-local overrides in `.cadence/knowledge/`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cadence.errors import PRECONDITION, USAGE, CadenceError, did_you_mean
+from cadence.project import paths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _overrides(root: Path | None) -> dict[str, Path]:
+    if root is None:
+        return {}
+    base = root / paths.KNOWLEDGE
+    if not base.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(base.rglob("*.md"))}
+
+
+def entries(root: Path | None) -> list[dict[str, Any]]:
+    from cadence.content.loader import knowledge_index
+    idx = knowledge_index()["entries"]
+    over = _overrides(root)
+    out = []
+    for name in sorted(set(idx) | set(over)):
+        e = idx.get(name)
+        out.append({"name": name, "category": e["category"] if e else "project",
+                    "description": e["description"] if e else _description(over[name]),
+                    "topics": e["topics"] if e else [], "source": "override" if name in over else "library"})
+    return out
+
+
+def _description(path: Path) -> str:
+    from cadence.core.frontmatter import FrontmatterError, split
+    try:
+        fm, _ = split(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, FrontmatterError):
+        return ""
+    m = re.search(r"^description:[ \t]*(.*)$", fm, re.M)
+    return m.group(1).strip().strip("\"'") if m else ""
+
+
+def _library_path(name: str) -> Path | None:
+    from cadence.content.loader import knowledge_path
+    return knowledge_path(name)
+
+
+def _unknown(name: str, root: Path | None) -> CadenceError:
+    names = [e["name"] for e in entries(root)]
+    return CadenceError("UNKNOWN_KNOWLEDGE", f"no knowledge entry named {name!r}",
+                        (did_you_mean(name, names) + " Try 'cadence knowledge search WORD'.").strip(), USAGE)
+
+
+def show(root: Path | None, name: str) -> dict[str, Any]:
+    paths.validate_name(name, "knowledge entry name")
+    over = _overrides(root)
+    path = over.get(name) or _library_path(name)
+    if path is None:
+        raise _unknown(name, root)
+    return {"name": name, "source": "override" if name in over else "library", "path": str(path),
+            "content": path.read_text(encoding="utf-8")}
+
+
+def search(root: Path | None, query: str, limit: int = 20) -> dict[str, Any]:
+    words = [w for w in re.split(r"\W+", query.lower()) if w]
+    if not words:
+        raise CadenceError("USAGE", "search needs at least one word", "cadence knowledge search caching", USAGE)
+    from cadence.content.loader import knowledge_index
+    idx = knowledge_index()["entries"]
+    over = _overrides(root)
+    results = []
+    for e in entries(root):
+        name, desc, topics = e["name"].lower(), e["description"].lower(), " ".join(e["topics"]).lower()
+        score = 0
+        for w in words:
+            score += 5 * (w in name) + 3 * (w in topics) + 2 * (w in desc)
+        if score == 0:
+            body = _read_body(e["name"], over, idx)
+            score = sum(min(body.count(w), 5) for w in words)
+            if score == 0:
+                continue
+        results.append({**e, "score": score})
+    results.sort(key=lambda r: (-r["score"], r["name"]))
+    return {"query": query, "results": results[:max(1, min(limit, 100))]}
+
+
+def _read_body(name: str, over: dict[str, Path], idx: dict[str, Any]) -> str:
+    from cadence.content.loader import content_dir
+    path = over.get(name) or (content_dir() / idx[name]["path"] if name in idx else None)
+    try:
+        return path.read_text(encoding="utf-8").lower() if path else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def override(root: Path, name: str, force: bool = False) -> dict[str, Any]:
+    paths.validate_name(name, "knowledge entry name")
+    paths.require_project(root)
+    src = _library_path(name)
+    if src is None:
+        raise _unknown(name, root)
+    dest = root / paths.KNOWLEDGE / f"{name}.md"
+    if dest.exists() and not force:
+        raise CadenceError("OVERRIDE_EXISTS", f"{paths.KNOWLEDGE}/{name}.md already exists",
+                           "Edit it, or pass --force to replace it with the library version.", PRECONDITION)
+    from cadence.project.fsio import atomic_write
+    atomic_write(dest, src.read_bytes())
+    return {"name": name, "path": f"{paths.KNOWLEDGE}/{name}.md", "source": str(src)}
+
+
+def reset(root: Path, name: str, force: bool = False) -> dict[str, Any]:
+    paths.validate_name(name, "knowledge entry name")
+    dest = root / paths.KNOWLEDGE / f"{name}.md"
+    if not dest.is_file():
+        return {"name": name, "removed": False}
+    src = _library_path(name)
+    if not force and (src is None or src.read_bytes() != dest.read_bytes()):
+        raise CadenceError("OVERRIDE_MODIFIED", f"{paths.KNOWLEDGE}/{name}.md differs from the library entry",
+                           "Pass --force to delete your edits (or commit them first).", PRECONDITION)
+    dest.unlink()
+    return {"name": name, "removed": True}
