@@ -12,9 +12,10 @@ from pathlib import Path
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError, did_you_mean
 from cadence.project import paths
-from cadence.project.state import load_state, now, save_state, statuses
+from cadence.project.state import OUTPUT_ALIASES, load_state, now, save_state, statuses
 
 MAX_DIR_FILES = 200
+LEGACY_NAMES = {new: [old for old, n in OUTPUT_ALIASES.items() if n == new] for new in set(OUTPUT_ALIASES.values())}
 
 
 TYPE_CHECKING = False
@@ -269,6 +270,8 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
             continue
         for out in ss.outputs:
             files, skip = _expand(proj.root, out)
+            for legacy in LEGACY_NAMES.get(out, ()) if not files else ():
+                files, skip = _expand(proj.root, legacy)
             artifacts += [Artifact(p, c, src) for p, c in files]
             skipped += skip
     existing: list[Artifact] = []

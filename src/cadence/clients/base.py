@@ -1,0 +1,181 @@
+"""The renderer interface: what a client supports, where its files go, how each kind renders.
+
+A renderer is pure: from a `RenderContext` (the content library, the project's config and
+the install scope) it returns a list of artifacts. The engine (`engine.py`) decides what
+to write, records it in the manifest and undoes it on uninstall. Adding a client is adding
+one module with one `Renderer` subclass and listing it in `clients/__init__.py`.
+
+Three artifact types cover every client:
+* `File`   — a whole file cadence owns (agents, skills, commands);
+* `Block`  — a managed block inside a shared text file (CLAUDE.md, AGENTS.md, GEMINI.md);
+* `Keys`   — keys cadence owns inside a shared JSON / JSONC / TOML file (MCP registration,
+  OpenCode's agent switch); `default` keys are set only when the user has not set them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SERVER = "cadence"
+INSTRUCTIONS_BODY_TITLE = "## cadence"
+
+
+@dataclass
+class File:
+    path: str          # relative to the scope's base directory, POSIX
+    content: str
+    kind: str          # agent | skill | reference | command | ...
+
+
+@dataclass
+class Block:
+    path: str
+    body: str
+    kind: str = "instructions"
+    comment: str = "<!--"
+
+
+@dataclass
+class Key:
+    path: tuple[str, ...]
+    value: Any
+    default: bool = False  # set only if the user has not set it
+
+
+@dataclass
+class Keys:
+    path: str
+    fmt: str           # json | toml
+    keys: list[Key]
+    kind: str = "config"
+
+
+Artifact = File | Block | Keys
+
+
+@dataclass
+class RenderContext:
+    """Everything a renderer needs, already loaded."""
+
+    scope: str                          # project | user
+    base: Path                          # project root, or the user's home
+    root: Path | None                   # the project (None for a user-scope install outside one)
+    agents: dict[str, dict[str, Any]]
+    skills: dict[str, dict[str, Any]]   # pack name -> {name, description, entries}
+    knowledge: dict[str, dict[str, str]]  # entry name -> {description, summary, deep}
+    steps: list[dict[str, Any]]         # pipeline steps then tools: name, description, argument_hint, phase
+    models: dict[str, Any] = field(default_factory=dict)
+    server_command: list[str] = field(default_factory=lambda: ["cadence", "mcp"])
+    env: dict[str, str] = field(default_factory=dict)
+
+    def model_for(self, agent: dict[str, Any]) -> str | None:
+        """The configured model for an agent: per-agent, else its tier (primary / subagent)."""
+        per = (self.models.get("agents") or {}).get(agent["name"])
+        if per:
+            return str(per)
+        tier = self.models.get(agent.get("model") or "subagent")
+        return str(tier) if tier else None
+
+
+class Renderer:
+    """One AI client. Subclasses set the class attributes and implement `render`."""
+
+    name = ""
+    binary = ""
+    title = ""
+    version_args: tuple[str, ...] = ("--version",)
+
+    def render(self, ctx: RenderContext) -> list[Artifact]:
+        raise NotImplementedError
+
+    def legacy(self, base: Path, scope: str) -> list[dict[str, str]]:
+        """Client-format drift: files or keys in a format the client no longer reads."""
+        return []
+
+    def config_dirs(self, home: Path) -> dict[str, Path]:
+        """The user-scope directories (for `--scope user`)."""
+        return {}
+
+
+# ---------------------------------------------------------------- shared text helpers
+
+def yaml_scalar(value: Any) -> str:
+    """A YAML scalar that every YAML parser reads back as the same string / number / bool."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    s = str(value)
+    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_ ./()+-]*", s) and s.lower() not in (
+            "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~") and not s.endswith(" "):
+        return s
+    return json.dumps(s, ensure_ascii=False)
+
+
+def frontmatter(fields: list[tuple[str, Any]]) -> str:
+    """YAML frontmatter from ordered (key, value) pairs; lists and one-level maps supported."""
+    out = ["---"]
+    for key, value in fields:
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            out.append(f"{key}:")
+            for k, v in value.items():
+                if isinstance(v, dict):
+                    out.append(f"  {yaml_scalar(k)}:")
+                    out += [f"    {json.dumps(str(kk))}: {yaml_scalar(vv)}" for kk, vv in v.items()]
+                else:
+                    out.append(f"  {yaml_scalar(k)}: {yaml_scalar(v)}")
+        elif isinstance(value, list):
+            out.append(f"{key}: [" + ", ".join(yaml_scalar(v) for v in value) + "]")
+        else:
+            out.append(f"{key}: {yaml_scalar(value)}")
+    out.append("---")
+    return "\n".join(out) + "\n"
+
+
+def instructions_body() -> str:
+    """The managed block every client's instruction file gets (client-neutral, so a shared
+    AGENTS.md holds one identical block whichever clients put it there)."""
+    return "\n".join([
+        "## cadence",
+        "",
+        "This project uses cadence (structure, knowledge, state and evidence for AI-assisted work).",
+        "",
+        "- Pipeline: `cadence next` lists the steps that can run now; `cadence run <step>` prints a",
+        "  step's full prompt (or call the `pipeline_next` / `pipeline_run` MCP tools). Follow it, then",
+        "  `cadence complete <step>` once its outputs exist.",
+        "- Changes: plan with the architect agent (`plan_save`, `plan_commit`), implement task by task",
+        "  (`repl_init`, `repl_verify`, `repl_report`), classify the change (`change_scope`), aggregate",
+        "  reviews (`quality_gate_summary`) and finish (`task_finalize`). Never claim a task passed",
+        "  without `repl_verify` evidence.",
+        "- State lives in `.cadence/`; do not edit `state.json`, `loop.json` or `gate.json` by hand.",
+    ])
+
+
+def step_prompt(step: dict[str, Any], args_placeholder: str | None) -> str:
+    """The thin body of a pipeline command: it asks for the current prompt, never embeds one."""
+    name = step["name"]
+    arg = f" {args_placeholder}" if args_placeholder and step.get("argument_hint") else ""
+    lines = [f"Run the cadence {'tool' if step.get('category') == 'tool' else 'pipeline step'} `{name}`.", "",
+             f"Get its prompt, assembled from the project's current state: call the `pipeline_run` MCP tool "
+             f"with step `{name}`" + (f" and arguments `{args_placeholder}`" if arg else "")
+             + f", or run `cadence run {name}{arg}` in the shell. Then follow that prompt exactly."]
+    if step.get("category") != "tool" and not step.get("stateless"):
+        lines += ["", f"When its outputs exist, record it with `cadence complete {name}`."]
+    if args_placeholder and not arg:
+        lines += ["", f"Extra instructions from the user: {args_placeholder}"]
+    return "\n".join(lines) + "\n"
+
+
+CLAUDE_TOOLS = {"read": ["Read"], "write": ["Write"], "edit": ["Edit"], "bash": ["Bash"], "grep": ["Grep"],
+                "glob": ["Glob"], "web": ["WebFetch", "WebSearch"], "task": ["Task"], "skill": ["Skill"]}
+
+
+def bash_prefix(pattern: str) -> str:
+    """`git diff*` → `git diff` (the command prefix a glob allows)."""
+    return pattern.rstrip("*").rstrip()

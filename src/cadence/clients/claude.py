@@ -1,0 +1,88 @@
+"""Claude Code: `.claude/agents`, `.claude/skills`, `.claude/commands/cadence/`, CLAUDE.md, `.mcp.json`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cadence.clients.base import (CLAUDE_TOOLS, SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer,
+                                  bash_prefix, frontmatter, instructions_body, step_prompt)
+from cadence.clients.skills import skill_pack_files
+
+ALIASES = ("sonnet", "opus", "haiku", "inherit")
+
+
+def claude_model(model: str | None) -> str | None:
+    """A configured model as Claude understands it: an alias or a `claude-…` id; else None (inherit)."""
+    if not model:
+        return None
+    m = model.split("/", 1)[1] if "/" in model else model
+    if m in ALIASES or m.startswith("claude-"):
+        return m
+    return None
+
+
+def claude_tools(agent: dict[str, Any]) -> list[str]:
+    perms = agent.get("permissions") or {}
+    tools: list[str] = []
+    for t in agent["tools"]:
+        if t in ("write", "edit") and perms.get("edit") == "deny":
+            continue
+        if t == "web" and perms.get("webfetch") == "deny":
+            continue
+        if t == "bash":
+            bash = perms.get("bash", "allow")
+            if bash == "deny":
+                continue
+            if isinstance(bash, dict) and bash.get("*", "allow") != "allow":
+                tools += [f"Bash({bash_prefix(p)}:*)" if p.endswith("*") and "*" not in p[:-1] else f"Bash({p})"
+                          for p, v in bash.items() if p != "*" and v == "allow"]
+                continue
+        if t == "task" and perms.get("task") == "deny":
+            continue
+        tools += CLAUDE_TOOLS[t]
+    tools += [f"mcp__{SERVER}__{m}" for m in agent.get("mcp") or []]
+    return list(dict.fromkeys(tools))
+
+
+class Claude(Renderer):
+    name = "claude"
+    binary = "claude"
+    title = "Claude Code"
+
+    def render(self, ctx: RenderContext) -> list[Artifact]:
+        base = ".claude"
+        out: list[Artifact] = []
+        for a in ctx.agents.values():
+            fm = frontmatter([("name", a["name"]), ("description", a["description"]),
+                              ("tools", ", ".join(claude_tools(a))), ("model", claude_model(ctx.model_for(a)))])
+            out.append(File(f"{base}/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
+        out += skill_pack_files(ctx, f"{base}/skills")
+        for s in ctx.steps:
+            fm = frontmatter([("description", s["description"]), ("argument-hint", s.get("argument_hint"))])
+            out.append(File(f"{base}/commands/{SERVER}/{s['name']}.md", fm + "\n" + step_prompt(s, "$ARGUMENTS"),
+                            "command"))
+        out.append(Block(self.instructions_file(ctx), instructions_body()))
+        cmd = ctx.server_command
+        entry: dict[str, Any] = {"type": "stdio", "command": cmd[0], "args": cmd[1:]}
+        if ctx.env:
+            entry["env"] = ctx.env
+        if ctx.scope == "user":
+            out.append(Keys(".claude.json", "json", [Key(("mcpServers", SERVER), entry)], "mcp"))
+        else:
+            out.append(Keys(".mcp.json", "json", [Key(("mcpServers", SERVER), entry)], "mcp"))
+        return out
+
+    def instructions_file(self, ctx: RenderContext) -> str:
+        if ctx.scope == "user":
+            return ".claude/CLAUDE.md"
+        if not (ctx.base / "CLAUDE.md").exists() and (ctx.base / "AGENTS.md").exists():
+            return "AGENTS.md"
+        return "CLAUDE.md"
+
+    def legacy(self, base: Path, scope: str) -> list[dict[str, str]]:
+        out = []
+        if (base / ".claude" / "commands" / "cadence.md").exists():
+            out.append({"path": ".claude/commands/cadence.md", "message": "a flat legacy command; cadence uses "
+                        ".claude/commands/cadence/<step>.md"})
+        return out

@@ -1,0 +1,265 @@
+"""`.cadence/loop.json`: the implementation loop on disk (atomic writes under the project lock), command
+detection from the repository's manifests, and `verify` running build / test / lint as argument lists."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from cadence.core import loop as core
+from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
+from cadence.project.fsio import atomic_write
+from cadence.project.lock import project_lock
+from cadence.project.paths import LOOP, contained
+from cadence.project.workflow import dumps, now, read_json, workflow_config
+
+TAIL_BYTES = 4096
+
+
+def load_loop(root: Path) -> dict[str, Any] | None:
+    """The loop state, None when there is none; corrupt or unknown state is an error (exit 3), never 'no loop'."""
+    data = read_json(root / LOOP, LOOP, "LOOP_CORRUPT",
+                     f"Inspect {LOOP} (a previous copy may be in {LOOP}.bak), or start over with "
+                     "'cadence loop start PLAN --force'.")
+    if data is None:
+        return None
+    return core.validate(data)
+
+
+def require_loop(root: Path) -> dict[str, Any]:
+    state = load_loop(root)
+    if state is None:
+        raise CadenceError("NO_LOOP", "no implementation loop has been started",
+                           "Start one with 'cadence loop start PLAN' (see 'cadence plan list').", PRECONDITION)
+    return state
+
+
+def save_loop(root: Path, state: dict[str, Any]) -> None:
+    atomic_write(root / LOOP, dumps(state), backup=True)
+
+
+# ----------------------------------------------------------------- command detection
+
+def _read_manifests(directory: Path) -> dict[str, str]:
+    from cadence.core.detect_commands import FILES
+    out: dict[str, str] = {}
+    for name in FILES:
+        p = directory / name
+        if p.is_file():
+            try:
+                out[name] = p.read_text(encoding="utf-8", errors="replace") if p.stat().st_size < 2_000_000 else ""
+            except OSError:
+                out[name] = ""
+    return out
+
+
+def detect_commands(root: Path, start: Path | None = None) -> dict[str, Any]:
+    """Detection at the repository root, then the nearest manifest (from `start` up, then one level down)."""
+    from cadence.core.detect_commands import detect
+    root = root.resolve()
+    found = detect(_read_manifests(root))
+    if found["detected"]:
+        found["cwd"] = "."
+        return found
+    candidates: list[Path] = []
+    if start is not None:
+        cur = start.resolve()
+        while cur != root and root in cur.parents:
+            candidates.append(cur)
+            cur = cur.parent
+    try:
+        candidates += sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")
+                             and d.name not in ("node_modules", "venv", "target", "dist", "build"))
+    except OSError:
+        pass
+    for d in candidates:
+        found = detect(_read_manifests(d))
+        if found["detected"]:
+            found["cwd"] = d.relative_to(root).as_posix()
+            return found
+    found["cwd"] = "."
+    return found
+
+
+# ----------------------------------------------------------------- operations
+
+def _view(state: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    out = core.view(state)
+    out.update(extra)
+    return out
+
+
+def start_loop(root: Path, plan: str, build: str | None = None, test: str | None = None, lint: str | None = None,
+               max_retries: int | None = None, force: bool = False, cwd: Path | None = None) -> dict[str, Any]:
+    from cadence.core.detect_commands import merge
+    from cadence.project.plans import existing_plan, read_plan
+    path = existing_plan(root, plan)
+    parsed = read_plan(path)
+    wf = workflow_config(root)
+    detected = detect_commands(root, cwd)
+    commands = merge(detected, wf.get("commands"), {"build": build, "test": test, "lint": lint})
+    for k, v in commands.items():
+        if v:
+            try:
+                if not shlex.split(v):
+                    raise ValueError("empty")
+            except ValueError as exc:
+                raise CadenceError("INVALID_COMMAND", f"{k} command {v!r} cannot be parsed: {exc}",
+                                   "Quote arguments as in a POSIX shell (no pipes or && — use a script).", USAGE) from None
+    retries = max_retries if max_retries is not None else int(wf.get("max-retries", 3))
+    with project_lock(root, "loop start"):
+        try:
+            existing = load_loop(root)
+        except CadenceError:
+            if not force:
+                raise
+            existing = None
+        if existing is not None and not core.finished(existing) and not force:
+            p = core.progress(existing)
+            raise CadenceError("LOOP_ACTIVE", f"an unfinished loop exists for {existing['plan']} "
+                               f"({p['passed'] + p['failed'] + p['skipped']}/{p['total']} tasks done)",
+                               "Continue it ('cadence loop resume'), abort it ('cadence loop abort'), or replace it "
+                               "with --force.", CONFLICT)
+        state = core.new_loop(path.name, parsed["tasks"], commands, retries, str(wf.get("verify", "strict")), now(),
+                              detected.get("cwd", "."))
+        save_loop(root, state)
+    return _view(state, detection={k: detected.get(k) for k in ("framework", "package_manager", "source",
+                                                                   "detected", "cwd")})
+
+
+def status_loop(root: Path) -> dict[str, Any]:
+    with project_lock(root, "loop status"):
+        state = require_loop(root)
+        if core.promote(state, now()):
+            save_loop(root, state)
+    return _view(state)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover
+            proc.kill()
+    except OSError:
+        pass
+
+
+def run_command(command: str, cwd: Path, timeout: float) -> dict[str, Any]:
+    """Run one configured command as an argument list (shlex; never a shell) with a timeout."""
+    started = time.monotonic()
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        return {"exit_code": 2, "duration_s": 0.0, "output": f"cannot parse command: {exc}"}
+    if not argv:
+        return {"exit_code": 2, "duration_s": 0.0, "output": "empty command"}
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    except FileNotFoundError:
+        return {"exit_code": 127, "duration_s": round(time.monotonic() - started, 3),
+                "output": f"command not found: {argv[0]}"}
+    except OSError as exc:
+        return {"exit_code": 126, "duration_s": round(time.monotonic() - started, 3),
+                "output": f"cannot run {argv[0]}: {exc.strerror}"}
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        code = proc.returncode
+        text = out.decode("utf-8", errors="replace")
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        try:
+            out, _ = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            out = b""
+        code = 124
+        text = out.decode("utf-8", errors="replace") + f"\n[cadence] timed out after {timeout:g}s\n"
+    return {"exit_code": code, "duration_s": round(time.monotonic() - started, 3), "output": text}
+
+
+def _tail(text: str) -> str:
+    raw = text.encode("utf-8")
+    if len(raw) <= TAIL_BYTES:
+        return text
+    return raw[-TAIL_BYTES:].decode("utf-8", errors="ignore")
+
+
+def verify_loop(root: Path) -> dict[str, Any]:
+    """Run build, test and lint (those configured) for the current task and record the evidence."""
+    from cadence.core.testcounts import parse_counts
+    with project_lock(root, "loop verify"):
+        state = require_loop(root)
+        if core.promote(state, now()):
+            save_loop(root, state)
+        task = core._require_active(state)
+        if core.blocked(state):
+            raise CadenceError("DECISION_NEEDED", f"task #{task['index'] + 1} failed and the loop waits for a decision",
+                               "Choose 'cadence loop retry', 'cadence loop report skip --detail R' or "
+                               "'cadence loop abort'.", 4)
+        index = task["index"]
+    commands = [(k, state["commands"].get(k)) for k in core.KINDS if state["commands"].get(k)]
+    if not commands:
+        raise CadenceError("NO_COMMANDS", "no build, test or lint command is configured for this loop",
+                           "Restart with 'cadence loop start PLAN --test \"pytest -q\" --force', or set "
+                           "workflow.commands in .cadence/config.yml.", PRECONDITION)
+    timeout = float(workflow_config(root).get("command-timeout", 600))
+    cwd = contained(root, state.get("cwd") or ".", "loop cwd")
+    at = now()
+    entries = []
+    for kind, cmd in commands:
+        res = run_command(str(cmd), cwd, timeout)
+        entries.append({"at": at, "kind": kind, "command": cmd, "exit_code": res["exit_code"],
+                        "duration_s": res["duration_s"],
+                        "counts": parse_counts(res["output"]) if kind == "test" else None,
+                        "tail": _tail(res["output"])})
+    with project_lock(root, "loop verify"):
+        state = require_loop(root)
+        task = core.current_task(state)
+        if task is None or task["index"] != index or core.finished(state):
+            raise CadenceError("LOOP_CHANGED", "the loop moved on while verify was running; evidence not recorded",
+                               "Run 'cadence loop verify' again.", CONFLICT)
+        core.add_evidence(state, entries)
+        save_loop(root, state)
+    green = all(e["exit_code"] == 0 for e in entries)
+    return _view(state, evidence=entries, green=green)
+
+
+def report_loop(root: Path, result: str, detail: str = "") -> dict[str, Any]:
+    with project_lock(root, "loop report"):
+        state = require_loop(root)
+        core.promote(state, now())
+        outcome = core.report(state, result, detail, now())
+        save_loop(root, state)
+    return _view(state, outcome=outcome)
+
+
+def retry_loop(root: Path) -> dict[str, Any]:
+    with project_lock(root, "loop retry"):
+        state = require_loop(root)
+        core.retry(state, now())
+        save_loop(root, state)
+    return _view(state)
+
+
+def abort_loop(root: Path, reason: str = "") -> dict[str, Any]:
+    with project_lock(root, "loop abort"):
+        state = require_loop(root)
+        core.abort(state, now(), reason)
+        save_loop(root, state)
+    return _view(state)
+
+
+def resume_loop(root: Path) -> dict[str, Any]:
+    state = require_loop(root)
+    return _view(state, resume=core.resume_info(state))
+
+
+def summary_loop(root: Path) -> dict[str, Any]:
+    state = require_loop(root)
+    return _view(state, markdown=core.summary_markdown(state, now()))

@@ -1,0 +1,65 @@
+"""Change scope and the quality gate against the repository: which files changed, `.cadence/gate.json`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
+from cadence.project.fsio import atomic_write
+from cadence.project.paths import GATE
+from cadence.project.workflow import dumps, now, read_json, workflow_config
+
+
+def change_scope(root: Path, files: list[str] | None = None, base: str | None = None) -> dict[str, Any]:
+    """Scope of the given files, else of the working tree's changes vs HEAD (or merge-base(base)…HEAD)."""
+    from cadence.core.scope import change_scope as classify
+    if not files:
+        from cadence.project.workflow import require_git
+        from cadence.vcs import git
+        require_git(root)
+        top = git.toplevel(root) or root
+        files = git.changed_files(top, base)
+    else:
+        files = [f.replace("\\", "/") for f in files]
+    extra = workflow_config(root).get("scope") or {}
+    return classify(files, extra)
+
+
+def load_gate(root: Path) -> dict[str, Any] | None:
+    from cadence.core.gate import validate_gate
+    data = read_json(root / GATE, GATE, "GATE_CORRUPT",
+                     f"Re-run 'cadence gate summary --report AGENT=FILE …' to rewrite {GATE}.")
+    if data is None:
+        return None
+    if not validate_gate(data):
+        raise CadenceError("GATE_CORRUPT", f"{GATE} does not hold a gate result (recommendation, reports, pr_section)",
+                           f"Re-run 'cadence gate summary --report AGENT=FILE …' to rewrite {GATE}.", CONFLICT)
+    return data  # type: ignore[no-any-return]
+
+
+def gate_summary(root: Path, reports: list[tuple[str, str]], scope: str | None = None,
+                 write: bool = True) -> dict[str, Any]:
+    from cadence.core.gate import summarize
+    from cadence.project.loop import load_loop
+    if not reports:
+        raise CadenceError("NO_REPORTS", "no sub-agent reports given",
+                           "Pass at least one: --report testing=testing.md (FILE '-' reads stdin).", USAGE)
+    if scope is None:
+        try:
+            scope = change_scope(root)["scope"]
+        except CadenceError:
+            scope = "unknown"
+    loop = load_loop(root)
+    result = summarize(reports, scope, loop, now())
+    if write:
+        atomic_write(root / GATE, dumps(result))
+    return result
+
+
+def gate_show(root: Path) -> dict[str, Any]:
+    data = load_gate(root)
+    if data is None:
+        raise CadenceError("NO_GATE", "no quality gate has run yet",
+                           "Run 'cadence gate summary --report AGENT=FILE …'.", PRECONDITION)
+    return data

@@ -1,0 +1,59 @@
+"""Shared helpers of the workflow half: the workflow config section, timestamps, JSON state files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cadence.errors import CONFLICT, PRECONDITION, CadenceError
+
+DEFAULT_WORKFLOW: dict[str, Any] = {"protected-branches": ["main", "master", "develop", "production", "staging"],
+                                    "verify": "strict", "max-retries": 3, "command-timeout": 600, "commands": {},
+                                    "scope": {}, "worktree": {"setup": None}, "sessions": {"retention": 50}}
+
+
+def now() -> str:
+    """UTC ISO timestamp with microseconds (ordering of evidence and task starts depends on it)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def today() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d")
+
+
+def workflow_config(root: Path) -> dict[str, Any]:
+    """The validated `workflow` section; defaults when the project has no config yet."""
+    from cadence.project.paths import CONFIG
+    if not (root / CONFIG).is_file():
+        return json.loads(json.dumps(DEFAULT_WORKFLOW))
+    from cadence.content.loader import pipeline_index
+    from cadence.project.config import load_config
+    cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
+    return dict(cfg.get("workflow") or DEFAULT_WORKFLOW)
+
+
+def read_json(path: Path, what: str, code: str, fix: str) -> Any:
+    """Load a JSON state file; a missing file is None, a corrupt one an explicit error (exit 3)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CadenceError(code, f"cannot read {what}: {exc.strerror}", fix, CONFLICT) from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CadenceError(code, f"{what} is corrupt (not valid JSON: {exc})", fix, CONFLICT) from None
+
+
+def require_git(root: Path) -> None:
+    from cadence.vcs.git import is_repo
+    if not is_repo(root):
+        raise CadenceError("NOT_A_GIT_REPO", f"{root} is not inside a git repository",
+                           "Run 'git init' (and make a first commit), or pass --root.", PRECONDITION)
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
