@@ -62,7 +62,7 @@ class StepMeta(_Strict):
 
 class KnowledgeMeta(_Strict):
     name: Name
-    description: Annotated[str, Field(min_length=1, max_length=300)]
+    description: Annotated[str, Field(min_length=1, max_length=400)]
     topics: list[str] = []
     applies_to: list[Literal[TYPE_NAMES]] = Field(default=[], alias="applies-to")  # type: ignore[valid-type]
 

@@ -1,0 +1,61 @@
+"""Codex CLI: `.codex/agents/<name>.toml`, `.agents/skills` (packs + a cadence-pipeline skill standing in
+for commands: Codex removed custom prompts), AGENTS.md, `.codex/config.toml` → `[mcp_servers.cadence]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cadence.clients.base import SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer, instructions_body
+from cadence.clients.skills import pipeline_skill, skill_pack_files
+
+
+def codex_model(model: str | None) -> str | None:
+    if not model:
+        return None
+    if "/" in model:
+        provider, m = model.split("/", 1)
+        return m if provider == "openai" else None
+    return None if model in ("sonnet", "opus", "haiku", "inherit") or model.startswith(("claude", "gemini")) else model
+
+
+def agent_toml(agent: dict[str, Any], model: str | None) -> str:
+    import tomlkit
+    doc = tomlkit.document()
+    doc["name"] = agent["name"]
+    doc["description"] = agent["description"]
+    if model:
+        doc["model"] = model
+    perms = agent.get("permissions") or {}
+    doc["sandbox_mode"] = "read-only" if perms.get("edit") == "deny" else "workspace-write"
+    body = agent["body"].rstrip("\n") + "\n"
+    doc["developer_instructions"] = tomlkit.string(body, multiline=True)
+    return tomlkit.dumps(doc)
+
+
+class Codex(Renderer):
+    name = "codex"
+    binary = "codex"
+    title = "Codex CLI"
+
+    def render(self, ctx: RenderContext) -> list[Artifact]:
+        out: list[Artifact] = []
+        for a in ctx.agents.values():
+            out.append(File(f".codex/agents/{a['name']}.toml", agent_toml(a, codex_model(ctx.model_for(a))), "agent"))
+        out += skill_pack_files(ctx, ".agents/skills")
+        out.append(pipeline_skill(ctx, ".agents/skills"))
+        out.append(Block(".codex/AGENTS.md" if ctx.scope == "user" else "AGENTS.md", instructions_body()))
+        cmd = ctx.server_command
+        entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}
+        if ctx.env:
+            entry["env"] = ctx.env
+        out.append(Keys(".codex/config.toml", "toml", [Key(("mcp_servers", SERVER), entry)], "mcp"))
+        return out
+
+    def legacy(self, base: Path, scope: str) -> list[dict[str, str]]:
+        out = []
+        d = base / ".codex" / "prompts"
+        if d.is_dir() and any(d.glob("*.md")):
+            out.append({"path": ".codex/prompts", "message": "custom prompts were removed in codex-cli 0.117; "
+                        "cadence renders skills in .agents/skills instead (delete the old prompts)"})
+        return out

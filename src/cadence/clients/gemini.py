@@ -1,0 +1,71 @@
+"""Gemini CLI: `.gemini/commands/cadence/<step>.toml` (`/cadence:<step>`), `.agents/skills`, GEMINI.md,
+`.gemini/settings.json` → `mcpServers.cadence`; `.gemini/agents/` only when subagents are enabled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cadence.clients.base import (SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer, frontmatter,
+                                  instructions_body, step_prompt)
+from cadence.clients.skills import skill_pack_files
+
+GEMINI_TOOLS = {"read": ["read_file", "read_many_files", "list_directory"], "write": ["write_file"],
+                "edit": ["replace"], "bash": ["run_shell_command"], "grep": ["grep_search"], "glob": ["glob"],
+                "web": ["web_fetch", "google_web_search"], "task": [], "skill": ["activate_skill"]}
+
+
+def command_toml(step: dict[str, Any]) -> str:
+    import tomlkit
+    doc = tomlkit.document()
+    doc["description"] = step["description"]
+    doc["prompt"] = tomlkit.string(step_prompt(step, "{{args}}"), multiline=True)
+    return tomlkit.dumps(doc)
+
+
+def agents_enabled(ctx: RenderContext) -> bool:
+    from cadence.clients.jsonc import JsoncError, loads
+    for p in (ctx.base / ".gemini" / "settings.json", Path.home() / ".gemini" / "settings.json"):
+        try:
+            data = loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, JsoncError, ValueError):
+            continue
+        if isinstance(data, dict) and (data.get("experimental") or {}).get("enableAgents") is True:
+            return True
+    return False
+
+
+def gemini_model(model: str | None) -> str | None:
+    if not model:
+        return None
+    m = model.split("/", 1)[1] if "/" in model else model
+    return m if m.startswith("gemini") else None
+
+
+class Gemini(Renderer):
+    name = "gemini"
+    binary = "gemini"
+    title = "Gemini CLI"
+
+    def render(self, ctx: RenderContext) -> list[Artifact]:
+        out: list[Artifact] = []
+        if agents_enabled(ctx):
+            for a in ctx.agents.values():
+                perms = a.get("permissions") or {}
+                tools = [t for c in a["tools"] if not (c in ("write", "edit") and perms.get("edit") == "deny")
+                         for t in GEMINI_TOOLS[c]]
+                tools += [f"mcp_{SERVER}_{m}" for m in a.get("mcp") or []]
+                fm = frontmatter([("name", a["name"]), ("description", a["description"]), ("kind", "local"),
+                                  ("tools", tools), ("model", gemini_model(ctx.model_for(a))),
+                                  ("temperature", a.get("temperature", 0.1))])
+                out.append(File(f".gemini/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
+        out += skill_pack_files(ctx, ".agents/skills")
+        for s in ctx.steps:
+            out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s), "command"))
+        out.append(Block(".gemini/GEMINI.md" if ctx.scope == "user" else "GEMINI.md", instructions_body()))
+        cmd = ctx.server_command
+        entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}
+        if ctx.env:
+            entry["env"] = ctx.env
+        out.append(Keys(".gemini/settings.json", "json", [Key(("mcpServers", SERVER), entry)], "mcp"))
+        return out

@@ -1,0 +1,92 @@
+"""OpenCode: `.opencode/agents`, `.opencode/skills`, `.opencode/commands/cadence-<step>.md`, AGENTS.md,
+`opencode.json` (`mcp.cadence` and the agent switch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cadence.clients.base import (SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer, frontmatter,
+                                  instructions_body, step_prompt)
+from cadence.clients.skills import skill_pack_files
+
+
+def opencode_permission(agent: dict[str, Any]) -> dict[str, Any]:
+    """Canonical tools + permissions → OpenCode's `permission` map (the `tools` map is deprecated)."""
+    tools = set(agent["tools"])
+    perms = agent.get("permissions") or {}
+    out: dict[str, Any] = {}
+    out["edit"] = perms.get("edit", "allow" if tools & {"write", "edit"} else "deny")
+    out["bash"] = perms.get("bash", "allow" if "bash" in tools else "deny")
+    out["webfetch"] = perms.get("webfetch", "allow" if "web" in tools else "deny")
+    task = perms.get("task")
+    if task is None:
+        if "task" not in tools:
+            task = "deny"
+        elif agent.get("launches"):
+            task = {"*": "deny", **{a: "allow" for a in agent["launches"]}}
+        else:
+            task = "allow"
+    out["task"] = task
+    if "skill" not in tools:
+        out["skill"] = "deny"
+    return out
+
+
+def opencode_model(model: str | None) -> str | None:
+    return model if model and "/" in model else None
+
+
+class OpenCode(Renderer):
+    name = "opencode"
+    binary = "opencode"
+    title = "OpenCode"
+
+    def render(self, ctx: RenderContext) -> list[Artifact]:
+        base = ".config/opencode" if ctx.scope == "user" else ".opencode"
+        out: list[Artifact] = []
+        for a in ctx.agents.values():
+            fm = frontmatter([("description", a["description"]), ("mode", a["mode"]),
+                              ("model", opencode_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1)),
+                              ("permission", opencode_permission(a))])
+            out.append(File(f"{base}/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
+        out += skill_pack_files(ctx, f"{base}/skills")
+        for s in ctx.steps:
+            fm = frontmatter([("description", s["description"])])
+            out.append(File(f"{base}/commands/{SERVER}-{s['name']}.md", fm + "\n" + step_prompt(s, "$ARGUMENTS"),
+                            "command"))
+        out.append(Block(f"{base}/AGENTS.md" if ctx.scope == "user" else "AGENTS.md", instructions_body()))
+        entry: dict[str, Any] = {"type": "local", "command": list(ctx.server_command), "enabled": True}
+        if ctx.env:
+            entry["environment"] = ctx.env
+        keys = [Key(("mcp", SERVER), entry)]
+        if any(a["name"] == "architect" and a["mode"] == "primary" for a in ctx.agents.values()):
+            keys += [Key(("agent", "build", "disable"), True, default=True),
+                     Key(("agent", "plan", "disable"), True, default=True),
+                     Key(("default_agent",), "architect", default=True)]
+        cfg = self.config_file(ctx.base, base if ctx.scope == "user" else "")
+        out.append(Keys(cfg, "json", keys, "mcp"))
+        return out
+
+    @staticmethod
+    def config_file(base: Path, prefix: str) -> str:
+        """`opencode.jsonc` when the user has one (and no `opencode.json`), else `opencode.json`."""
+        d = base / prefix if prefix else base
+        name = "opencode.jsonc" if (d / "opencode.jsonc").exists() and not (d / "opencode.json").exists() \
+            else "opencode.json"
+        return f"{prefix}/{name}" if prefix else name
+
+    def legacy(self, base: Path, scope: str) -> list[dict[str, str]]:
+        out = []
+        prefix = base / (".config/opencode" if scope == "user" else ".opencode")
+        for old, new in (("agent", "agents"), ("command", "commands")):
+            d = prefix / old
+            if d.is_dir() and any(d.glob("*.md")):
+                out.append({"path": str(d.relative_to(base)), "message": f"legacy singular '{old}/' folder; "
+                            f"OpenCode now reads '{new}/'"})
+        for f in sorted(prefix.glob("agents/*.md")) if prefix.is_dir() else []:
+            head = f.read_text(encoding="utf-8", errors="replace").split("---", 2)
+            if len(head) > 2 and ("\ntools:" in head[1] or "\nmaxSteps:" in head[1]):
+                out.append({"path": str(f.relative_to(base)), "message": "deprecated 'tools' or 'maxSteps' key; "
+                            "use 'permission' and 'steps'"})
+        return out
