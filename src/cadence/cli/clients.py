@@ -1,25 +1,304 @@
-"""Client commands: doctor (install, uninstall and configure arrive with the client renderers)."""
+"""Client commands: install, uninstall, configure, doctor."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from cadence.cli.output import Context, paint
-from cadence.errors import CONFLICT, CadenceError
+from cadence.errors import CONFLICT, USAGE, CadenceError
 
+CLIENT_CHOICES = ("claude", "opencode", "codex", "gemini")
+
+
+def _clients_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--client", action="append", metavar="C", dest="clients",
+                   help="claude | opencode | codex | gemini (repeat, or comma-separate); "
+                        "default: config 'clients', else the ones on PATH, else claude")
+    p.add_argument("--scope", choices=("project", "user"), default="project",
+                   help="project files (default) or the user's config dirs (~/.claude, ~/.config/opencode, …)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    out = [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+    return out or None
+
+
+def _root_for(ctx: Context, scope: str) -> Path | None:
+    root = ctx.root()
+    if scope == "user" and not (root / ".cadence").is_dir():
+        return None
+    return root
+
+
+SYMBOL = {"create": ("+", "32"), "update": ("~", "33"), "overwrite": ("!", "33"), "keep": ("=", "2"),
+          "conflict": ("!", "31"), "remove": ("-", "31"), "restore": ("↺", "36"), "missing": ("?", "2"),
+          "kept-modified": ("!", "33"), "keep-shared": ("=", "2")}
+
+
+def render_plan(data: dict[str, Any], verb: str, verbose: bool = False) -> str:
+    lines = []
+    for p in data["plan"]:
+        if p["action"] in ("keep", "keep-shared") and not verbose:
+            continue
+        sym, colour = SYMBOL.get(p["action"], ("·", "2"))
+        lines.append(f"  {paint(sym, colour)} {p['action']:<13} {p['path']}"
+                     + (f"  ({p['type']})" if p["type"] != "file" else ""))
+    counts = ", ".join(f"{n} {a}" for a, n in sorted(data["counts"].items())) or "nothing to do"
+    head = f"{'would ' + verb if data.get('dry_run') else verb} for {', '.join(data['clients']) or 'no client'}" \
+           f" ({data['scope']} scope): {counts}"
+    return "\n".join([head, *lines])
+
+
+# ---------------------------------------------------------------- install / uninstall
+
+def add_install(p: argparse.ArgumentParser) -> None:
+    _clients_arg(p)
+    p.add_argument("--force", action="store_true", help="overwrite files and keys you changed by hand")
+    p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    p.set_defaults(func=cmd_install)
+
+
+def cmd_install(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.clients.engine import install
+    data = install(_root_for(ctx, args.scope), _split(args.clients), args.scope, args.dry_run, args.force)
+    ctx.warnings.extend(data.pop("warnings"))
+    return data, render_plan(data, "installed", args.verbose)
+
+
+def add_uninstall(p: argparse.ArgumentParser) -> None:
+    _clients_arg(p)
+    p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    p.set_defaults(func=cmd_uninstall)
+
+
+def cmd_uninstall(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.clients.engine import uninstall
+    data = uninstall(_root_for(ctx, args.scope), _split(args.clients), args.scope, args.dry_run)
+    ctx.warnings.extend(data.pop("warnings"))
+    if data.get("message"):
+        return data, data["message"]
+    text = render_plan(data, "uninstalled", args.verbose)
+    if data.get("left_modified"):
+        text += "\n  left files you changed: " + ", ".join(data["left_modified"])
+    return data, text
+
+
+def install_for_init(ctx: Context, root: Path, clients: list[str]) -> dict[str, Any]:
+    """What `cadence init` calls for its configured clients (the same function as `cadence install`)."""
+    from cadence.clients.engine import install
+    data = install(root, clients, "project")
+    ctx.warnings.extend(data.pop("warnings"))
+    return data
+
+
+# ---------------------------------------------------------------- configure
+
+def add_configure(p: argparse.ArgumentParser) -> None:
+    from cadence.cli.output import sub
+    subs = sub(p, "what")
+    m = subs.add_parser("models", help="per-role models, rendered where a client supports a per-agent model")
+    m.add_argument("--primary", help="model for primary agents (e.g. opus, anthropic/claude-opus-4-5, gpt-5)")
+    m.add_argument("--subagent", help="model for sub-agents")
+    m.add_argument("--agent", action="append", metavar="NAME=MODEL", default=[], help="one agent's model (repeat)")
+    m.add_argument("--clear", action="store_true", help="remove every model setting")
+    m.add_argument("--no-install", action="store_true", help="do not re-render the installed clients")
+    p.set_defaults(func=cmd_configure)
+
+
+def _model_value(value: str, what: str) -> str:
+    import re
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}", value):
+        raise CadenceError("INVALID_MODEL", f"invalid {what} model {value!r}",
+                           "Use a model id such as sonnet, anthropic/claude-sonnet-4-5 or gpt-5.", USAGE)
+    return value
+
+
+def cmd_configure(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.content.loader import load_agents, pipeline_index
+    from cadence.project import paths
+    from cadence.project.config import dump_config, load_config
+    from cadence.project.fsio import atomic_write
+    from cadence.project.lock import project_lock
+    root = ctx.root()
+    paths.require_project(root)
+    agents, _ = load_agents()
+    per: dict[str, str] = {}
+    for item in args.agent:
+        name, sep, model = item.partition("=")
+        if not sep or not name:
+            raise CadenceError("USAGE", f"--agent {item!r} must be NAME=MODEL", "Example: --agent security=opus", USAGE)
+        if name not in agents:
+            from cadence.errors import did_you_mean
+            raise CadenceError("UNKNOWN_AGENT", f"unknown agent {name!r}",
+                               (did_you_mean(name, list(agents)) + " Agents: " + ", ".join(sorted(agents))).strip(),
+                               USAGE)
+        per[name] = _model_value(model, name)
+    if not (args.primary or args.subagent or per or args.clear):
+        raise CadenceError("USAGE", "nothing to configure", "Pass --primary, --subagent, --agent NAME=MODEL or --clear.",
+                           USAGE)
+    with project_lock(root, "configure models"):
+        cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
+        models: dict[str, Any] = {} if args.clear else dict(cfg.get("models") or {})
+        if args.primary:
+            models["primary"] = _model_value(args.primary, "primary")
+        if args.subagent:
+            models["subagent"] = _model_value(args.subagent, "subagent")
+        if per:
+            models["agents"] = {**(models.get("agents") or {}), **per}
+        if models:
+            cfg["models"] = models
+        else:
+            cfg.pop("models", None)
+        atomic_write(root / paths.CONFIG, dump_config(cfg))
+    data: dict[str, Any] = {"models": models}
+    lines = [f"{paint('✓', '32')} models: " + (", ".join(f"{k}={v}" for k, v in models.items() if k != "agents")
+                                               or "client defaults")]
+    lines += [f"  {a}: {m}" for a, m in (models.get("agents") or {}).items()]
+    if not args.no_install and (root / paths.MANIFEST).is_file():
+        from cadence.clients.engine import drift, install
+        clients = drift(root)["clients"]
+        if clients:
+            res = install(root, clients, "project")
+            ctx.warnings.extend(res.pop("warnings"))
+            data["install"] = res
+            lines.append(f"  re-rendered for {', '.join(clients)}: "
+                         + (", ".join(f"{n} {a}" for a, n in sorted(res["counts"].items()))))
+    return data, "\n".join(lines)
+
+
+# ---------------------------------------------------------------- doctor
 
 def add_doctor(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repair", action="store_true", help="fix what is safe (restore or re-derive state.json)")
+    p.add_argument("--repair", action="store_true",
+                   help="fix what is safe (restore or re-derive state.json, reinstall missing unmodified files)")
+    p.add_argument("--no-server", action="store_true", help="skip starting the MCP server")
     p.set_defaults(func=cmd_doctor)
+
+
+def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    import shutil
+    import subprocess
+
+    from cadence.clients import ORDER, renderer
+    from cadence.clients.engine import drift, repair as repair_files
+    checks: list[dict[str, Any]] = []
+    repairs: list[dict[str, Any]] = []
+    try:
+        d = drift(root)
+    except CadenceError as err:
+        return [{"name": "manifest", "ok": False, "message": err.message, "fix": err.hint}], []
+    if repair and d["missing"]:
+        fixed = repair_files(root)
+        if fixed:
+            repairs.append({"action": "reinstalled", "files": fixed})
+            d = drift(root)
+    if not d["installed"]:
+        checks.append({"name": "manifest", "ok": True, "message": "no client installed (run 'cadence install')"})
+    else:
+        problems = []
+        if d["modified"]:
+            problems.append(f"{len(d['modified'])} changed by hand ({', '.join(d['modified'][:3])}"
+                            + ("…" if len(d["modified"]) > 3 else "") + ")")
+        if d["missing"]:
+            problems.append(f"{len(d['missing'])} missing ({', '.join(d['missing'][:3])})")
+        checks.append({"name": "manifest", "ok": not d["missing"],
+                       "message": f"{d['entries']} artifacts for {', '.join(d['clients'])}"
+                       + ("; " + "; ".join(problems) if problems else ", all as installed"),
+                       "fix": "Run 'cadence doctor --repair' to reinstall missing files." if d["missing"] else ""})
+        if d["stale"]:
+            checks.append({"name": "version", "ok": True, "message": f"{len(d['stale'])} artifact(s) from another "
+                           "cadence version; 'cadence install' upgrades them"})
+        if d["pending"]:
+            checks.append({"name": "pending", "ok": True, "message": "new versions waiting beside your edits: "
+                           + ", ".join(d["pending"][:5])})
+    for item in d["legacy"]:
+        checks.append({"name": f"format:{item['client']}", "ok": False, "message": f"{item['path']}: {item['message']}",
+                       "fix": "Move or delete the legacy files; cadence renders the current format."})
+    configured = d["clients"]
+    for c in ORDER:
+        if c not in configured:
+            continue
+        r = renderer(c)
+        path = shutil.which(r.binary)
+        if not path:
+            checks.append({"name": f"client:{c}", "ok": True, "message": f"{r.title}: '{r.binary}' not on PATH "
+                           "(files are installed; install the client to use them)"})
+            continue
+        try:
+            out = subprocess.run([path, *r.version_args], capture_output=True, text=True, timeout=20,
+                                 stdin=subprocess.DEVNULL)
+            ver = (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "?"
+            checks.append({"name": f"client:{c}", "ok": True, "message": f"{r.title} {ver}"})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            checks.append({"name": f"client:{c}", "ok": False, "message": f"{r.title}: {exc}",
+                           "fix": f"Reinstall {r.title}."})
+    if server and d["installed"]:
+        checks.append(server_check(root))
+    return checks, repairs
+
+
+def server_check(root: Path) -> dict[str, Any]:
+    """Start `cadence mcp` and ask for tools/list over stdio (plain JSON-RPC, no SDK import here)."""
+    import json
+    import subprocess
+    import sys
+    import time
+    msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                        "clientInfo": {"name": "cadence-doctor", "version": "1"}}},
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "cadence", "mcp", "--root", str(root)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdin and proc.stdout
+        for m in msgs:
+            proc.stdin.write(json.dumps(m) + "\n")
+        proc.stdin.flush()
+        tools = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            msg = json.loads(line)
+            if msg.get("id") == 2:
+                tools = msg.get("result", {}).get("tools")
+                break
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    except (OSError, ValueError) as exc:
+        return {"name": "mcp-server", "ok": False, "message": f"cannot start: {exc}", "fix": "Run 'cadence mcp --debug'."}
+    if tools is None:
+        return {"name": "mcp-server", "ok": False, "message": "the server did not answer tools/list",
+                "fix": "Run 'cadence mcp' by hand to see its error on stderr."}
+    return {"name": "mcp-server", "ok": True,
+            "message": f"answers tools/list ({len(tools)} tools, {time.monotonic() - start:.1f}s)"}
 
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.doctor import doctor
-    data = doctor(ctx.root(), repair=args.repair)
+    root = ctx.root()
+    data = doctor(root, repair=args.repair)
+    checks, repairs = client_checks(root, args.repair, server=not args.no_server)
+    data["checks"] += checks
+    data["repairs"] += repairs
+    data["ok"] = all(c["ok"] for c in data["checks"])
     lines = [f"{paint('✓', '32') if c['ok'] else paint('✗', '31')} {c['name']}: {c['message']}"
              + ("" if c["ok"] else f"\n    fix: {c.get('fix', '')}") for c in data["checks"]]
     for r in data["repairs"]:
+        if r["action"] == "reinstalled":
+            lines.append(f"repaired: reinstalled {len(r['files'])} missing file(s)")
+            continue
         lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else
                                                          f" ({len(r.get('completed', []))} step(s) completed from outputs on disk)"))
     if not data["ok"]:

@@ -185,8 +185,8 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     data = write_project(root, config, mode["mode"], index, keep_finished=args.force)
     data["evidence"] = mode["evidence"]
     if clients:
-        ctx.warn("client installation arrives with 'cadence install' in a later release; clients are recorded in "
-                 "config (" + ", ".join(clients) + ")")
+        from cadence.cli.clients import install_for_init
+        data["install"] = install_for_init(ctx, root, clients)
     lines = [f"{paint('✓', '32')} cadence initialised in {root} ({config['methodology']}"
              + (f", {ptype}" if ptype else "") + f", {mode['mode']})"]
     if data["backup"]:

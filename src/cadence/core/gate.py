@@ -170,7 +170,7 @@ def loop_facts(loop: dict[str, Any] | None) -> dict[str, Any] | None:
             if last is None or str(e.get("at")) >= str(last.get("at")):
                 last = e
     last_run = [e for t in tasks for e in (t.get("evidence") or []) if last and e.get("at") == last.get("at")]
-    red = bool(last_run) and any(e.get("exit_code") != 0 for e in last_run)
+    red = bool(last_run) and any(e.get("exit_code") != 0 or (e.get("counts") or {}).get("failed") for e in last_run)
     pending = [t for t in tasks if t.get("status") in ("pending", "in_progress")]
     return {"plan": loop.get("plan"), "failed": [{"index": t.get("index"), "description": t.get("description")}
                                                  for t in failed],

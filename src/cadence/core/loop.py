@@ -114,6 +114,12 @@ def progress(state: dict[str, Any]) -> dict[str, int]:
             "pending": count["pending"] + count["in_progress"]}
 
 
+def entry_green(e: dict[str, Any]) -> bool:
+    """A command's evidence is green when it exited 0 and its parsed counts show no failure."""
+    counts = e.get("counts") or {}
+    return e.get("exit_code") == 0 and not counts.get("failed")
+
+
 def latest_run(task: dict[str, Any]) -> list[dict[str, Any]]:
     ev = task.get("evidence") or []
     if not ev:
@@ -164,12 +170,12 @@ def report(state: dict[str, Any], result: str, detail: str, now: str) -> dict[st
     if result == "pass":
         mode = state["verify"]
         run = latest_run(task)
-        green = bool(run) and all(e.get("exit_code") == 0 for e in run) and \
+        green = bool(run) and all(entry_green(e) for e in run) and \
             str(run[0].get("at")) >= str(task.get("started_at") or "")
         if mode == "strict" and not green:
             why = ("no verify run since the task started" if not run or str(run[0].get("at")) < str(task["started_at"])
                    else "the latest verify run is red: " + ", ".join(f"{e['kind']} exit {e['exit_code']}" for e in run
-                                                                     if e.get("exit_code") != 0))
+                                                                     if not entry_green(e)))
             raise CadenceError("UNVERIFIED", f"cannot pass task #{task['index'] + 1}: {why}",
                                "Run 'cadence loop verify' until it is green (or set workflow.verify: warn).",
                                PRECONDITION)

@@ -89,9 +89,18 @@ def dump_frontmatter(fm: dict[str, Any]) -> str:
                 "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"):
             lines.append(f"{key}: {v}")
         else:
-            lines.append(f"{key}: {json.dumps(v, ensure_ascii=False, default=str)}")
+            lines.append(f"{key}: {_yaml_safe(json.dumps(v, ensure_ascii=False, default=str))}")
     lines.append("---")
     return "\n".join(lines) + "\n"
+
+
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+
+
+def _yaml_safe(flow: str) -> str:
+    """JSON text with every character YAML would refuse or fold escaped (\\uXXXX / \\UXXXXXXXX)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) <= 0xFFFF
+                            else f"\\U{ord(m.group()):08x}", flow)
 
 
 def sections(body: str) -> list[tuple[str, str]]:

@@ -226,7 +226,7 @@ def verify_loop(root: Path) -> dict[str, Any]:
                                "Run 'cadence loop verify' again.", CONFLICT)
         core.add_evidence(state, entries)
         save_loop(root, state)
-    green = all(e["exit_code"] == 0 for e in entries)
+    green = all(core.entry_green(e) for e in entries)
     return _view(state, evidence=entries, green=green)
 
 

@@ -1,0 +1,677 @@
+"""Install, upgrade and uninstall: the manifest, managed blocks, owned keys, exact restore.
+
+The manifest (`.cadence/manifest.json`, or `~/.config/cadence/manifest.json` for `--scope
+user`) records every artifact cadence wrote:
+
+* whole files: path, clients, kind, sha256, cadence version (`adopted` when an identical
+  file was already there, `user_file` when a different one was, `pending` for the hash of a
+  `<file>.cadence-new` written beside a file the user changed);
+* managed blocks and owned keys: the hash of the whole file after install (`after`), whether
+  install created the file, the owned keys with the hash of their value and the exact text
+  of any value they replaced (`prior`), and — only when stripping cadence's part would not
+  give the original bytes back (e.g. TOML re-layout, `{ }`) — the original text (`before`).
+
+Uninstall therefore restores a file byte for byte when nobody touched it since install,
+and otherwise removes only cadence's block / keys, keeping the user's edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from cadence.clients import ORDER, renderer
+from cadence.clients.base import Block, File, Keys, RenderContext
+from cadence.errors import ASSEMBLY, USAGE, CadenceError
+from cadence.project import blocks, paths
+
+MANIFEST_VERSION = 1
+NEW_SUFFIX = ".cadence-new"
+
+
+def sha(data: str | bytes | None) -> str | None:
+    if data is None:
+        return None
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def value_sha(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _version() -> str:
+    from cadence import __version__
+    return __version__
+
+
+# ---------------------------------------------------------------- locations
+
+def user_home() -> Path:
+    return Path(os.environ.get("HOME") or Path.home())
+
+
+def manifest_path(root: Path | None, scope: str) -> Path:
+    if scope == "user":
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        return (Path(xdg) if xdg else user_home() / ".config") / "cadence" / "manifest.json"
+    assert root is not None
+    return root / paths.MANIFEST
+
+
+def scope_base(root: Path | None, scope: str) -> Path:
+    if scope not in ("project", "user"):
+        raise CadenceError("USAGE", f"--scope {scope!r} is not project or user", "Use --scope project|user.", USAGE)
+    if scope == "user":
+        return user_home()
+    assert root is not None
+    return root
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"version": MANIFEST_VERSION, "entries": [], "dirs": []}
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise CadenceError("MANIFEST_CORRUPT", f"{path} is not valid JSON: {exc}",
+                           "Restore it from git (it is committed), or delete it and re-run 'cadence install' "
+                           "(files you changed are then kept and new versions written as .cadence-new).", 3) from None
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise CadenceError("MANIFEST_CORRUPT", f"{path} has no entries list", "Restore it from git.", 3)
+    data.setdefault("dirs", [])
+    return data
+
+
+def save_manifest(path: Path, manifest: dict[str, Any]) -> bool:
+    from cadence.project.fsio import atomic_write
+    manifest["entries"].sort(key=lambda e: (e["path"], e["type"]))
+    manifest["dirs"] = sorted(set(manifest["dirs"]))
+    text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write(path, text)
+    return True
+
+
+# ---------------------------------------------------------------- render context
+
+def server_command() -> list[str]:
+    """How clients start the server: `cadence mcp` when `cadence` is on PATH, else this interpreter."""
+    override = os.environ.get("CADENCE_MCP_COMMAND")
+    if override:
+        import shlex
+        return shlex.split(override)
+    if shutil.which("cadence"):
+        return ["cadence", "mcp"]
+    return [sys.executable, "-m", "cadence", "mcp"]
+
+
+def _knowledge(names: set[str], root: Path | None) -> dict[str, dict[str, str]]:
+    from cadence.content.loader import knowledge_index, read_body
+    from cadence.core.frontmatter import section
+    from cadence.project.knowledge import _overrides
+    idx = knowledge_index()["entries"]
+    over = _overrides(root)
+    lib = None
+    out: dict[str, dict[str, str]] = {}
+    for name in sorted(names):
+        path: Path | None = over.get(name)
+        if path is None and name in idx:
+            lib = lib or __import__("cadence.content.loader", fromlist=["content_dir"]).content_dir()
+            path = lib / "knowledge" / idx[name]["category"] / f"{name}.md"
+        if path is None or not path.is_file():
+            continue
+        body = read_body(path)
+        out[name] = {"description": idx[name]["description"] if name in idx else name,
+                     "summary": section(body, "Summary") or "", "deep": section(body, "Deep Guidance") or body}
+    return out
+
+
+def build_context(root: Path | None, scope: str) -> RenderContext:
+    from cadence.content.loader import load_agents, load_skills, pipeline_index
+    from cadence.core.phases import PHASE_INDEX
+    agents, problems = load_agents()
+    skills, sproblems = load_skills()
+    problems += sproblems
+    if problems:
+        first = problems[0]
+        raise CadenceError("CONTENT_INVALID", f"{len(problems)} problem(s) in the content library, first: "
+                           f"{first['file']}: {first['field']}: {first['message']}",
+                           "Run 'cadence validate' for the full list; nothing was written.", ASSEMBLY)
+    index = pipeline_index()
+    steps = sorted(index["steps"].values(), key=lambda s: (PHASE_INDEX.get(s["phase"], 99), s["order"] or 0, s["name"]))
+    steps += sorted(index["tools"].values(), key=lambda s: s["name"])
+    entries = {e for p in skills.values() for e in p["entries"]}
+    models: dict[str, Any] = {}
+    if root is not None and (root / paths.CONFIG).is_file():
+        from cadence.project.config import load_config
+        cfg, _ = load_config(root, tuple(index["steps"]))
+        models = cfg.get("models") or {}
+    return RenderContext(scope=scope, base=scope_base(root, scope), root=root, agents=dict(sorted(agents.items())),
+                         skills=dict(sorted(skills.items())), knowledge=_knowledge(entries, root), steps=steps,
+                         models=models, server_command=server_command())
+
+
+def default_clients(root: Path | None) -> list[str]:
+    if root is not None and (root / paths.CONFIG).is_file():
+        from cadence.content.loader import pipeline_index
+        from cadence.project.config import load_config
+        try:
+            cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
+            if cfg.get("clients"):
+                return list(cfg["clients"])
+        except CadenceError:
+            pass
+    detected = [c for c in ORDER if shutil.which(renderer(c).binary)]
+    return detected or ["claude"]
+
+
+def render(ctx: RenderContext, clients: list[str]) -> dict[tuple[str, str], tuple[Any, list[str]]]:
+    """(path, type) → (artifact, clients). Identical artifacts from several clients are merged."""
+    out: dict[tuple[str, str], tuple[Any, list[str]]] = {}
+    for c in clients:
+        for art in renderer(c).render(ctx):
+            key = (art.path, _type(art))
+            if key in out:
+                prev, cl = out[key]
+                if isinstance(art, Keys):
+                    have = {k.path for k in prev.keys}
+                    prev.keys += [k for k in art.keys if k.path not in have]
+                if c not in cl:
+                    cl.append(c)
+            else:
+                out[key] = (art, [c])
+    return out
+
+
+def _type(art: Any) -> str:
+    return "file" if isinstance(art, File) else "block" if isinstance(art, Block) else "keys"
+
+
+# ---------------------------------------------------------------- file helpers
+
+class Writer:
+    """Applies writes (or only records them in dry-run) and tracks the directories it creates."""
+
+    def __init__(self, base: Path, dry_run: bool) -> None:
+        self.base = base
+        self.dry_run = dry_run
+        self.created_dirs: list[str] = []
+
+    def abs(self, rel: str) -> Path:
+        if rel.startswith("/") or ".." in rel.split("/"):
+            raise CadenceError("INVALID_PATH", f"refusing to write outside {self.base}: {rel}", "", ASSEMBLY)
+        return self.base / rel
+
+    def read(self, rel: str) -> bytes | None:
+        try:
+            return self.abs(rel).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def write(self, rel: str, data: bytes) -> None:
+        if self.dry_run:
+            return
+        from cadence.project.fsio import atomic_write
+        path = self.abs(rel)
+        missing = []
+        d = path.parent
+        while not d.exists():
+            missing.append(d)
+            d = d.parent
+        for m in reversed(missing):
+            self.created_dirs.append(m.relative_to(self.base).as_posix())
+        atomic_write(path, data)
+
+    def delete(self, rel: str) -> None:
+        if self.dry_run:
+            return
+        try:
+            self.abs(rel).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _text(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8")
+
+
+def _doc(fmt: str, text: str | None) -> Any:
+    if fmt == "toml":
+        from cadence.clients.tomldoc import TomlDocument
+        return TomlDocument(text or "")
+    from cadence.clients.jsonc import Document, JsoncError
+    try:
+        return Document(text if text is not None and text.strip() else "{}")
+    except JsoncError as exc:
+        raise exc
+
+
+def _strip_keys(fmt: str, text: str, records: list[dict[str, Any]], created: bool,
+                report: list[str] | None = None) -> str | None:
+    """`text` without cadence's keys (priors restored); None when install created the file and nothing else is left."""
+    doc = _doc(fmt, text)
+    for rec in reversed(records):
+        p = tuple(rec["path"])
+        if not doc.has(p):
+            continue
+        if value_sha(doc.get(p)) != rec["sha256"]:
+            if report is not None:
+                report.append(".".join(p))
+            continue
+        if rec.get("had_prior"):
+            doc.set_raw(p, rec["prior"])
+        else:
+            doc.delete(p)
+    if created and doc.is_empty_object():
+        return None
+    return str(doc.text)
+
+
+def _strip_block(text: str, comment: str, created: bool) -> str | None:
+    out = blocks.remove(text, comment)
+    if created and out.strip() == "":
+        return None
+    return out
+
+
+# ---------------------------------------------------------------- install
+
+def install(root: Path | None, clients: list[str] | None = None, scope: str = "project", dry_run: bool = False,
+            force: bool = False) -> dict[str, Any]:
+    if scope == "project" and root is None:
+        raise CadenceError("USAGE", "a project install needs a project root", "Pass --root DIR.", USAGE)
+    clients = list(dict.fromkeys(clients or default_clients(root)))
+    for c in clients:
+        renderer(c)
+    ctx = build_context(root, scope)
+    base = ctx.base
+    mpath = manifest_path(root, scope)
+    lock_rel = paths.LOCK
+    if scope == "project" and not dry_run and root is not None and (root / paths.DIR).is_dir():
+        from cadence.project.lock import project_lock
+        created_lock = not (root / lock_rel).exists()
+        with project_lock(root, "install"):
+            result = _install(ctx, base, mpath, clients, dry_run, force)
+            if created_lock:
+                m = load_manifest(mpath)
+                if m["entries"] and not m.get("created_lock"):
+                    m["created_lock"] = True
+                    save_manifest(mpath, m)
+        return result
+    return _install(ctx, base, mpath, clients, dry_run, force)
+
+
+def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dry_run: bool,
+             force: bool) -> dict[str, Any]:
+    manifest = load_manifest(mpath)
+    entries = {(e["path"], e["type"]): e for e in manifest["entries"]}
+    arts = render(ctx, clients)
+    w = Writer(base, dry_run)
+    plan: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    version = _version()
+    if scope_is_under(mpath, base) and not mpath.parent.exists() and not dry_run:
+        d = mpath.parent
+        missing = []
+        while not d.exists():
+            missing.append(d)
+            d = d.parent
+        w.created_dirs += [m.relative_to(base).as_posix() for m in reversed(missing)]
+    for (rel, typ), (art, cl) in arts.items():
+        e = entries.get((rel, typ))
+        if typ == "file":
+            action, e = _install_file(w, art, e, force, warnings)
+        elif typ == "block":
+            action, e = _install_block(w, art, e)
+        else:
+            action, e = _install_keys(w, art, e, force, warnings)
+        if e is not None:
+            e["clients"] = sorted(set(e.get("clients", [])) | set(cl), key=ORDER.index)
+            e["version"] = version
+            e["kind"] = art.kind
+            entries[(rel, typ)] = e
+        plan.append({"path": rel, "type": typ, "kind": art.kind, "clients": cl, "action": action})
+    # files an earlier version shipped for these clients that this one no longer renders
+    for key, e in list(entries.items()):
+        if key in arts or not set(e.get("clients", [])) & set(clients):
+            continue
+        others = [c for c in e["clients"] if c not in clients]
+        if others:
+            e["clients"] = others
+            continue
+        action = _remove_entry(w, e, warnings)
+        plan.append({"path": e["path"], "type": e["type"], "kind": e.get("kind"), "clients": e["clients"],
+                     "action": action})
+        if action != "kept-modified":
+            del entries[key]
+    manifest["entries"] = list(entries.values())
+    manifest["version"] = MANIFEST_VERSION
+    manifest["scope"] = ctx.scope
+    manifest["dirs"] = sorted(set(manifest["dirs"]) | set(w.created_dirs))
+    changed = [p for p in plan if p["action"] not in ("keep", "skip")]
+    if not dry_run and (changed or mpath.exists() or manifest["entries"]):
+        save_manifest(mpath, manifest)
+    counts: dict[str, int] = {}
+    for p in plan:
+        counts[p["action"]] = counts.get(p["action"], 0) + 1
+    return {"clients": clients, "scope": ctx.scope, "base": str(base), "manifest": str(mpath), "dry_run": dry_run,
+            "plan": plan, "counts": counts, "warnings": warnings}
+
+
+def scope_is_under(path: Path, base: Path) -> bool:
+    try:
+        path.relative_to(base)
+        return True
+    except ValueError:
+        return False
+
+
+def _install_file(w: Writer, art: File, e: dict[str, Any] | None, force: bool,
+                  warnings: list[str]) -> tuple[str, dict[str, Any] | None]:
+    new = art.content.encode("utf-8")
+    cur = w.read(art.path)
+    new_path = art.path + NEW_SUFFIX
+    e = dict(e) if e else None
+    if cur is None:
+        w.write(art.path, new)
+        e = {"path": art.path, "type": "file", "sha256": sha(new)}
+        action = "create"
+    elif cur == new:
+        if e is None or e.get("user_file"):
+            e = {"path": art.path, "type": "file", "sha256": sha(new), "adopted": True}
+        else:
+            e["sha256"] = sha(new)
+        action = "keep"
+    elif e is not None and not e.get("user_file") and not e.get("adopted") and sha(cur) == e.get("sha256"):
+        w.write(art.path, new)
+        e["sha256"] = sha(new)
+        action = "update"
+    elif force:
+        if e is None or e.get("user_file") or e.get("adopted"):
+            e = {"path": art.path, "type": "file", "before": cur.decode("utf-8", errors="surrogateescape")}
+        w.write(art.path, new)
+        e["sha256"] = sha(new)
+        action = "overwrite"
+    else:
+        if w.read(new_path) != new:
+            w.write(new_path, new)
+        if e is None:
+            e = {"path": art.path, "type": "file", "sha256": None, "user_file": True}
+        e["pending"] = sha(new)
+        warnings.append(f"{art.path} was changed by hand: kept it and wrote the new version to {new_path} "
+                        "(merge it, or re-run with --force to overwrite)")
+        return "conflict", e
+    if e is not None and e.pop("pending", None) is not None and w.read(new_path) is not None:
+        w.delete(new_path)
+    return action, e
+
+
+def _install_block(w: Writer, art: Block, e: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    cur_b = w.read(art.path)
+    cur = _text(cur_b)
+    new = blocks.upsert(cur or "", art.body, art.comment)
+    created = cur is None or bool(e and e.get("created"))
+    if cur is None:
+        before = None
+    elif e is not None and sha(cur_b) == e.get("after") and "before" in e:
+        before = e["before"]
+    else:
+        before = _strip_block(cur, art.comment, created)
+    entry: dict[str, Any] = {"path": art.path, "type": "block", "comment": art.comment, "created": created}
+    if _strip_block(new, art.comment, created) != before:
+        entry["before"] = before
+    if new.encode("utf-8") != cur_b:
+        w.write(art.path, new.encode("utf-8"))
+        action = "create" if cur is None else "update"
+    else:
+        action = "keep"
+    entry["sha256"] = sha(art.body)
+    entry["after"] = sha(new)
+    return action, entry
+
+
+def _install_keys(w: Writer, art: Keys, e: dict[str, Any] | None, force: bool,
+                  warnings: list[str]) -> tuple[str, dict[str, Any] | None]:
+    cur_b = w.read(art.path)
+    cur = _text(cur_b)
+    try:
+        doc = _doc(art.fmt, cur)
+    except Exception as exc:  # noqa: BLE001 - JsoncError, tomlkit's ParseError, bad UTF-8
+        raise CadenceError("CONFIG_FILE_INVALID", f"{art.path} cannot be parsed: {exc}",
+                           f"Fix {art.path} (cadence merges its keys into it and never rewrites a broken file), "
+                           "then re-run 'cadence install'.", ASSEMBLY) from None
+    records: list[dict[str, Any]] = [dict(r) for r in (e or {}).get("keys", [])] if cur is not None else []
+    created = cur is None or bool(e and e.get("created"))
+    if cur is None:
+        before = None
+    elif e is None:
+        before = cur
+    elif sha(cur_b) == e.get("after") and "before" in e:
+        before = e["before"]
+    else:
+        before = _strip_keys(art.fmt, cur, records, created)
+    conflict = False
+    wanted: list[dict[str, Any]] = []
+    for key in art.keys:
+        path = key.path
+        rec = next((r for r in records if tuple(r["path"]) == path[:len(r["path"])]), None)
+        if rec is not None:
+            rp = tuple(rec["path"])
+            if doc.has(rp) and value_sha(doc.get(rp)) != rec["sha256"] and not force:
+                conflict = True
+                warnings.append(f"{art.path}: {'.'.join(rp)} was changed by hand; kept your value "
+                                "(re-run with --force to reset it)")
+            else:
+                doc.set(path, key.value)
+                rec["sha256"] = value_sha(doc.get(rp))
+            if rec not in wanted:
+                wanted.append(rec)
+            continue
+        if key.default and doc.has(path):
+            continue
+        n = doc.existing_prefix(path)
+        owned = path if n == len(path) else path[:n + 1]
+        rec = {"path": list(owned), "had_prior": n == len(path)}
+        if n == len(path):
+            rec["prior"] = doc.raw(path)
+        doc.set(path, key.value)
+        rec["sha256"] = value_sha(doc.get(owned))
+        records.append(rec)
+        wanted.append(rec)
+    for rec in records:  # keys an earlier version owned and this one does not: give them back
+        if rec not in wanted:
+            p = tuple(rec["path"])
+            if doc.has(p) and value_sha(doc.get(p)) == rec["sha256"]:
+                if rec.get("had_prior"):
+                    doc.set_raw(p, rec["prior"])
+                else:
+                    doc.delete(p)
+    new = str(doc.text)
+    if cur is None and not new.endswith("\n"):
+        new += "\n"
+    entry: dict[str, Any] = {"path": art.path, "type": "keys", "fmt": art.fmt, "created": created, "keys": wanted}
+    if _strip_keys(art.fmt, new, wanted, created) != before:
+        entry["before"] = before
+    if new.encode("utf-8") != cur_b:
+        w.write(art.path, new.encode("utf-8"))
+        action = "create" if cur is None else "update"
+    else:
+        action = "keep"
+    entry["after"] = sha(new)
+    return ("conflict" if conflict else action), entry
+
+
+# ---------------------------------------------------------------- uninstall
+
+def _remove_entry(w: Writer, e: dict[str, Any], warnings: list[str]) -> str:
+    rel = e["path"]
+    cur_b = w.read(rel)
+    if e["type"] == "file":
+        pending = e.get("pending")
+        if pending and sha(w.read(rel + NEW_SUFFIX)) == pending:
+            w.delete(rel + NEW_SUFFIX)
+        if e.get("adopted") or e.get("user_file"):
+            return "keep"
+        if cur_b is None:
+            return "missing"
+        if sha(cur_b) != e.get("sha256"):
+            warnings.append(f"{rel} was changed by hand; left it in place")
+            return "kept-modified"
+        if "before" in e and e["before"] is not None:
+            w.write(rel, e["before"].encode("utf-8", errors="surrogateescape"))
+            return "restore"
+        w.delete(rel)
+        return "remove"
+    if cur_b is None:
+        return "missing"
+    cur = cur_b.decode("utf-8")
+    created = bool(e.get("created"))
+    if e["type"] == "block":
+        if sha(cur_b) == e.get("after") and "before" in e:
+            result = e["before"]
+        else:
+            result = _strip_block(cur, e.get("comment", "<!--"), created)
+    else:
+        report: list[str] = []
+        if sha(cur_b) == e.get("after") and "before" in e:
+            result = e["before"]
+        else:
+            try:
+                result = _strip_keys(e["fmt"], cur, e.get("keys", []), created, report)
+            except Exception as exc:  # noqa: BLE001 - a file the user broke: leave it, say so
+                warnings.append(f"{rel} cannot be parsed ({exc}); left cadence's keys in it")
+                return "kept-modified"
+        for k in report:
+            warnings.append(f"{rel}: {k} was changed by hand; left it in place")
+    if result is None:
+        w.delete(rel)
+        return "remove"
+    if result != cur:
+        w.write(rel, result.encode("utf-8"))
+        return "restore"
+    return "keep"
+
+
+def uninstall(root: Path | None, clients: list[str] | None = None, scope: str = "project",
+              dry_run: bool = False) -> dict[str, Any]:
+    base = scope_base(root, scope)
+    mpath = manifest_path(root, scope)
+    manifest = load_manifest(mpath)
+    if not manifest["entries"] and not mpath.exists():
+        return {"clients": clients or [], "scope": scope, "plan": [], "counts": {}, "warnings": [],
+                "message": "nothing installed"}
+    for c in clients or []:
+        renderer(c)
+    if scope == "project" and not dry_run and root is not None and (root / paths.LOCK).exists():
+        from cadence.project.lock import project_lock
+        with project_lock(root, "uninstall"):
+            return _uninstall(root, base, mpath, manifest, clients, scope, dry_run)
+    return _uninstall(root, base, mpath, manifest, clients, scope, dry_run)
+
+
+def _uninstall(root: Path | None, base: Path, mpath: Path, manifest: dict[str, Any], clients: list[str] | None,
+               scope: str, dry_run: bool) -> dict[str, Any]:
+    w = Writer(base, dry_run)
+    selected = set(clients or ORDER)
+    plan: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    keep: list[dict[str, Any]] = []
+    left: list[str] = []
+    for e in manifest["entries"]:
+        mine = set(e.get("clients", [])) & selected
+        others = [c for c in e.get("clients", []) if c not in selected]
+        if not mine:
+            keep.append(e)
+            continue
+        if others:
+            keep.append({**e, "clients": others})
+            plan.append({"path": e["path"], "type": e["type"], "kind": e.get("kind"), "action": "keep-shared"})
+            continue
+        action = _remove_entry(w, e, warnings)
+        if action == "kept-modified":
+            left.append(e["path"])
+        plan.append({"path": e["path"], "type": e["type"], "kind": e.get("kind"), "clients": e.get("clients"),
+                     "action": action})
+    dirs_left = []
+    if not dry_run:
+        manifest["entries"] = keep
+        if keep:
+            save_manifest(mpath, manifest)
+        else:
+            try:
+                mpath.unlink()
+            except FileNotFoundError:
+                pass
+            if manifest.get("created_lock") and root is not None:
+                try:
+                    (root / paths.LOCK).unlink()
+                except FileNotFoundError:
+                    pass
+        for d in sorted(manifest.get("dirs", []), key=lambda p: p.count("/"), reverse=True):
+            try:
+                (base / d).rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                dirs_left.append(d)
+        if keep:
+            manifest["dirs"] = dirs_left
+            save_manifest(mpath, manifest)
+    counts: dict[str, int] = {}
+    for p in plan:
+        counts[p["action"]] = counts.get(p["action"], 0) + 1
+    return {"clients": sorted(selected, key=ORDER.index), "scope": scope, "plan": plan, "counts": counts,
+            "warnings": warnings, "left_modified": left, "dry_run": dry_run}
+
+
+# ---------------------------------------------------------------- drift (doctor)
+
+def drift(root: Path | None, scope: str = "project") -> dict[str, Any]:
+    base = scope_base(root, scope)
+    mpath = manifest_path(root, scope)
+    manifest = load_manifest(mpath)
+    version = _version()
+    modified, missing, stale, pending = [], [], [], []
+    for e in manifest["entries"]:
+        cur = None
+        try:
+            cur = (base / e["path"]).read_bytes()
+        except OSError:
+            pass
+        if e.get("pending") and (base / (e["path"] + NEW_SUFFIX)).exists():
+            pending.append(e["path"] + NEW_SUFFIX)
+        if cur is None:
+            if not e.get("user_file"):
+                missing.append(e["path"])
+            continue
+        if e["type"] == "file" and not e.get("adopted") and not e.get("user_file") and sha(cur) != e.get("sha256"):
+            modified.append(e["path"])
+        elif e["type"] == "block" and blocks.find(cur.decode("utf-8", "replace"), e.get("comment", "<!--")) is None:
+            missing.append(e["path"] + " (managed block)")
+        if e.get("version") != version:
+            stale.append(e["path"])
+    legacy: list[dict[str, str]] = []
+    for c in ORDER:
+        legacy += [{**x, "client": c} for x in renderer(c).legacy(base, scope)]
+    return {"manifest": str(mpath), "installed": bool(manifest["entries"]), "entries": len(manifest["entries"]),
+            "clients": sorted({c for e in manifest["entries"] for c in e.get("clients", [])}, key=ORDER.index),
+            "modified": modified, "missing": missing, "stale": stale, "pending": pending, "legacy": legacy}
+
+
+def repair(root: Path, scope: str = "project") -> list[str]:
+    """Reinstall files that are missing and were unmodified (the safe repair)."""
+    d = drift(root, scope)
+    if not d["missing"] or not d["clients"]:
+        return []
+    install(root, d["clients"], scope)
+    return d["missing"]

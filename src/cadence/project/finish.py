@@ -1,0 +1,254 @@
+"""finish: gate check, safe staging, commit, push, PR body and `gh pr create` / update."""
+
+from __future__ import annotations
+
+import shlex
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from cadence.errors import EXTERNAL, PRECONDITION, USAGE, CadenceError
+from cadence.project.fsio import atomic_write
+from cadence.project.paths import WORKTREES
+from cadence.project.workflow import require_git, workflow_config
+
+PR_BODY = ".cadence/pr-body.md"
+RUNTIME = (".cadence/loop.json", ".cadence/loop.json.bak", ".cadence/gate.json", ".cadence/gate.json.bak",
+           ".cadence/.lock", PR_BODY, ".cadence/*.bak", ".cadence/.*.tmp", ".cadence/state.json.bak")
+RUNTIME_DIRS = (".cadence/sessions/", f"{WORKTREES}/")
+SECRETS = (".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.p12",
+           "*.pfx", "*.jks", "*.keystore", "credentials*.json", "credentials", "*.ppk", "secrets.*", ".secrets*",
+           ".netrc", ".npmrc", ".pypirc", "*.tfstate", "*.tfstate.*", "service-account*.json", ".htpasswd")
+SAFE = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
+
+
+def classify_path(path: str) -> str | None:
+    """Why a path must stay out of a commit ("runtime state", "worktree", "secret"), or None."""
+    p = path.replace("\\", "/")
+    base = p.rsplit("/", 1)[-1]
+    if any(p.startswith(d) for d in RUNTIME_DIRS):
+        return "worktree" if p.startswith(WORKTREES) else "runtime state"
+    if ".cadence.backup-" in p.split("/", 1)[0]:
+        return "runtime state"
+    if any(fnmatch(p, pat) for pat in RUNTIME):
+        return "runtime state"
+    if any(fnmatch(base.lower(), s) for s in SAFE):
+        return None
+    if any(fnmatch(base.lower(), s) for s in SECRETS):
+        return "secret"
+    return None
+
+
+def plan_stage(st: dict[str, list[str]]) -> tuple[list[str], list[dict[str, str]]]:
+    """(paths to stage, paths left out with the reason) from a parsed status."""
+    stage: list[str] = []
+    left: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for key in ("staged", "unstaged", "conflicted", "untracked"):
+        for p in st[key]:
+            if p in seen:
+                continue
+            seen.add(p)
+            why = classify_path(p)
+            if p.endswith("/") and why is None:
+                why = "nested repository"
+            if why:
+                left.append({"path": p, "reason": why})
+            else:
+                stage.append(p)
+    return stage, left
+
+
+def detect_base(root: Path, branch: str) -> str:
+    from cadence.vcs import git
+    base = git.default_branch(root)
+    if base and base != branch:
+        return base
+    for cand in ("main", "master"):
+        if cand != branch and (git.branch_exists(root, cand) or git.remote_branch_exists(root, cand)):
+            return cand
+    return "main"
+
+
+def build_body(root: Path, branch: str, base: str, plan_file: str | None, issues: list[int],
+               warnings: list[str]) -> tuple[str, list[int], str | None]:
+    from cadence.core import loop as loopcore
+    from cadence.core import plan as plancore
+    from cadence.project.loop import load_loop
+    from cadence.project.plans import existing_plan, find_plan_for_branch, read_plan
+    from cadence.project.review import load_gate
+    from cadence.project.workflow import now
+    from cadence.vcs import git
+    parts: list[str] = []
+    closes = list(issues)
+    chosen = existing_plan(root, plan_file).name if plan_file else find_plan_for_branch(root, branch)
+    if chosen:
+        parsed = read_plan(root / ".cadence" / "plans" / chosen)
+        parts.append(plancore.build_pr_body(chosen, parsed))
+        closes += [i for i in parsed["issues"] if i not in closes]
+    try:
+        loop = load_loop(root)
+    except CadenceError as exc:
+        warnings.append(f"loop state not included: {exc.message}")
+        loop = None
+    if loop and (chosen is None or loop["plan"] == chosen):
+        parts.append(loopcore.summary_markdown(loop, now()).strip())
+    try:
+        gate = load_gate(root)
+    except CadenceError as exc:
+        warnings.append(f"gate not included: {exc.message}")
+        gate = None
+    if gate:
+        parts.append(str(gate["pr_section"]).strip())
+    if not chosen and not loop:
+        log = git.run_git(root, ["log", "--oneline", f"{base}..HEAD"], check=False).strip() if \
+            git.rev_parse(root, base) else ""
+        if log:
+            parts.insert(0, "## Changes\n\n```\n" + log + "\n```")
+        else:
+            parts.insert(0, f"Implementation on branch `{branch}`.")
+    if closes:
+        parts.append("\n".join(f"Closes #{n}" for n in closes))
+    return "\n\n".join(parts) + "\n", closes, chosen
+
+
+def finish(root: Path, message: str | None = None, title: str | None = None, base: str | None = None,
+           plan: str | None = None, issues: list[int] | None = None, draft: bool = False, push: bool = True,
+           force: bool = False) -> dict[str, Any]:
+    from cadence.core.scope import change_scope
+    from cadence.project.review import load_gate
+    from cadence.vcs import gh, git
+    require_git(root)
+    top = git.toplevel(root) or root
+    warnings: list[str] = []
+    branch = git.current_branch(top)
+    if branch is None:
+        raise CadenceError("DETACHED_HEAD", "HEAD is detached: finish needs a branch",
+                           "Create one with 'cadence branch create feature NAME'.", PRECONDITION)
+    protected = workflow_config(root)["protected-branches"]
+    if branch in protected:
+        raise CadenceError("PROTECTED_BRANCH", f"refusing to finish on protected branch {branch!r}",
+                           "Create a work branch first: 'cadence branch create feature NAME' or "
+                           "'cadence worktree create NAME'.", PRECONDITION)
+    if base is not None:
+        from cadence.project.branches import validate_branch
+        validate_branch(base)
+    base = base or detect_base(top, branch)
+    if base == branch:
+        raise CadenceError("BASE_IS_BRANCH", f"the base branch equals the current branch ({branch})",
+                           "Pass --base with the branch to merge into.", USAGE)
+    if push and git.remote_url(top, "origin") is None:
+        raise CadenceError("NO_ORIGIN", "no 'origin' remote is configured",
+                           "Add one: git remote add origin URL (or pass --no-push).", PRECONDITION)
+    # 2. the gate
+    try:
+        gate = load_gate(root)
+    except CadenceError:
+        if not force:
+            raise
+        gate = None
+        warnings.append("the gate file is corrupt; continuing because of --force")
+    if gate and gate["recommendation"] == "NO-GO":
+        if not force:
+            raise CadenceError("GATE_NO_GO", "the last quality gate says NO-GO: "
+                               + "; ".join(f"@{b['agent']}: {b['title']}" for b in gate.get("blockers", [])[:5]),
+                               "Fix the blockers and re-run 'cadence gate summary', or pass --force.", PRECONDITION,
+                               data={"blockers": gate.get("blockers", [])})
+        warnings.append("finishing despite a NO-GO gate (--force)")
+    st = git.status(top)
+    stage, left_out = plan_stage(st)
+    changed = list(stage)
+    if git.rev_parse(top, base):
+        try:
+            changed += git.diff_names(top, git.merge_base(top, base, "HEAD"), "HEAD")
+        except CadenceError:
+            pass
+    scope = change_scope(changed, workflow_config(root).get("scope") or {})["scope"] if changed else "trivial"
+    last_commit = git.last_commit_time(top)
+    if scope != "trivial" and (gate is None or (last_commit and str(gate.get("timestamp", "")) < _utc(last_commit))):
+        warnings.append(f"change scope is {scope} but no quality gate ran after the last commit "
+                        "('cadence gate summary')")
+    # 3. stage safely
+    if stage:
+        git.run_git(top, ["--literal-pathspecs", "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"],
+                    input_text="\0".join(stage) + "\0")
+    staged_out = [e["path"] for e in left_out if e["path"] in st["staged"]]
+    if staged_out:
+        if git.has_head(top):
+            git.run_git(top, ["--literal-pathspecs", "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"],
+                        input_text="\0".join(staged_out) + "\0")
+        else:
+            git.run_git(top, ["--literal-pathspecs", "rm", "-q", "--cached", "--pathspec-from-file=-",
+                              "--pathspec-file-nul"], input_text="\0".join(staged_out) + "\0")
+    staged = [p for p in git.run_git(top, ["diff", "--cached", "--name-only", "-z"]).split("\0") if p] \
+        if git.has_head(top) else [p for p in git.run_git(top, ["ls-files", "-z"]).split("\0") if p]
+    # 4. commit
+    committed = False
+    if staged:
+        if not message or not message.strip():
+            raise CadenceError("MESSAGE_REQUIRED", f"{len(staged)} file(s) are staged but no commit message was given",
+                               "Pass --message 'feat: …'.", USAGE, data={"staged": staged})
+        git.run_git(top, ["commit", "-q", "-m", message])
+        committed = True
+    if not git.has_head(top):
+        raise CadenceError("NOTHING_TO_COMMIT", "nothing to commit and no commits yet", "", PRECONDITION)
+    commit = git.run_git(top, ["rev-parse", "HEAD"]).strip()
+    pushed = False
+    if push:
+        try:
+            git.run_git(top, ["push", "-u", "origin", branch], timeout=300)
+        except CadenceError as exc:
+            raise CadenceError("PUSH_FAILED", f"committed {commit[:12]} but the push failed: {exc.message}",
+                               f"Push by hand: git push -u origin {branch}", EXTERNAL,
+                               data={"branch": branch, "commit": commit, "staged": staged}) from None
+        pushed = True
+    # 5. PR body
+    body, closes, chosen = build_body(top, branch, base, plan, list(issues or []), warnings)
+    atomic_write(top / PR_BODY, body)
+    pr_title = title or (message.strip().splitlines()[0] if message and message.strip() else None) or branch
+    create = ["gh", "pr", "create", "--base", base, "--head", branch, "--title", pr_title, "--body-file", PR_BODY]
+    if draft:
+        create.append("--draft")
+    command = shlex.join(create)
+    pr: dict[str, Any] = {"url": None, "action": "none", "command": command}
+    # 6/7. the pull request
+    if pushed:
+        remote = git.remote_url(top, "origin") or ""
+        from cadence.vcs.gh import parse_repo_url
+        info = parse_repo_url(remote)
+        if gh.gh_path() is None:
+            warnings.append("gh is not installed: open the PR with the command shown")
+        elif not gh.authenticated(top, info["host"] if info else None):
+            warnings.append("gh is not authenticated ('gh auth login'): open the PR with the command shown")
+        else:
+            try:
+                found = gh.run_gh_json(top, ["pr", "list", "--head", branch, "--state", "open", "--json",
+                                             "number,url", "--limit", "1"]) or []
+                if found:
+                    number = str(found[0]["number"])
+                    args = ["pr", "edit", number, "--body-file", PR_BODY] + (["--title", title] if title else [])
+                    gh.run_gh(top, args)
+                    pr.update(url=found[0].get("url"), action="updated",
+                              command=shlex.join(["gh", *args]))
+                else:
+                    out = gh.run_gh(top, create[1:]).stdout.strip().splitlines()
+                    pr.update(url=out[-1].strip() if out else None, action="created")
+            except CadenceError as exc:
+                raise CadenceError(exc.code, f"pushed {branch}, but the pull request step failed: {exc.message}",
+                                   f"Open it by hand: {command}", EXTERNAL,
+                                   data={"branch": branch, "base": base, "commit": commit, "pushed": True,
+                                         "staged": staged, "left_out": [e["path"] for e in left_out],
+                                         "pr": pr}) from None
+    elif not push:
+        warnings.append("not pushed (--no-push): push, then open the PR with the command shown")
+    return {"branch": branch, "base": base, "commit": commit, "committed": committed, "pushed": pushed,
+            "staged": staged, "left_out": [e["path"] for e in left_out], "left_out_reasons": left_out,
+            "plan": chosen, "issues": closes, "scope": scope, "pr": pr, "warnings": warnings}
+
+
+def _utc(iso: str) -> str:
+    from datetime import datetime, timezone
+    try:
+        return datetime.fromisoformat(iso).astimezone(timezone.utc).isoformat(timespec="microseconds")
+    except ValueError:
+        return iso
