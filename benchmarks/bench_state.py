@@ -33,8 +33,8 @@ def main() -> None:
         root = Path(tempfile.mkdtemp())
         (root / ".cadence").mkdir()
         state = new_state("deep", "greenfield", [f"step-{i:05d}" for i in range(size)])
-        write = timed(lambda: save_state(root, state))
-        read = timed(lambda: load_state(root))
+        write = timed(lambda root=root, state=state: save_state(root, state))
+        read = timed(lambda root=root: load_state(root))
         kb = (root / ".cadence/state.json").stat().st_size / 1024
         rows.append([f"{size:,}", f"{kb:,.0f}", f"{write:.2f}", f"{read:.2f}"])
     print(table(["steps", "state.json KB", "write ms (atomic, fsync, .bak)", "read ms"], rows))

@@ -12,8 +12,10 @@ import json
 import os
 from pathlib import Path
 
+from cadence import __version__
+
 try:  # the builtin module avoids loading OpenSSL at start-up
-    from _sha256 import sha256
+    from _sha256 import sha256  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover
     from hashlib import sha256
 
@@ -21,7 +23,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-from cadence import __version__
 
 
 def cache_dir() -> Path | None:

@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from tests.conftest import tree_snapshot
 
 from cadence.core.settings import TYPES
-from tests.conftest import tree_snapshot
 
 REQUIRED = {"web-app": ["--web-rendering", "spa"], "backend": ["--backend-api-style", "rest"],
             "cli": ["--cli-interactivity", "hybrid"], "library": ["--lib-visibility", "internal"],

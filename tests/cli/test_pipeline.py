@@ -1,10 +1,8 @@
 """Pipeline commands end to end in real git repositories."""
 
-import json
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import tree_snapshot
 
 DEEP_ORDER = ("create-vision review-vision innovate-vision create-prd review-prd innovate-prd user-stories "

@@ -74,9 +74,9 @@ def test_fix_9_completion_records_depth_and_checks_the_disk(cli, project):
 
 
 def test_fix_10_a_killed_lock_holder_leaves_no_stale_lock(cli, project):
-    code = ("import sys,time; sys.path.insert(0, %r)\nfrom cadence.project.lock import project_lock\n"
-            "with project_lock(__import__('pathlib').Path(%r), 'holder'):\n    print('held', flush=True)\n"
-            "    time.sleep(60)\n") % (os.path.abspath("src"), str(project))
+    code = ("import sys,time; sys.path.insert(0, {!r})\nfrom cadence.project.lock import project_lock\n"
+            "with project_lock(__import__('pathlib').Path({!r}), 'holder'):\n    print('held', flush=True)\n"
+            "    time.sleep(60)\n").format(os.path.abspath("src"), str(project))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
     assert cli("--root", project, "skip", "beads", "--reason", "x", "--wait", "0.1").code == 3

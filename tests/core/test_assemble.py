@@ -1,5 +1,13 @@
-from cadence.core.assemble import (Artifact, AssemblyInput, Knowledge, assemble, filter_criteria, knowledge_text,
-                                   reduce_scaling, specialise)
+from cadence.core.assemble import (
+    Artifact,
+    AssemblyInput,
+    Knowledge,
+    assemble,
+    filter_criteria,
+    knowledge_text,
+    reduce_scaling,
+    specialise,
+)
 
 BODY = """## Purpose
 

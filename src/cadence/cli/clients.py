@@ -185,7 +185,8 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
     import subprocess
 
     from cadence.clients import ORDER, renderer
-    from cadence.clients.engine import drift, repair as repair_files
+    from cadence.clients.engine import drift
+    from cadence.clients.engine import repair as repair_files
     checks: list[dict[str, Any]] = []
     repairs: list[dict[str, Any]] = []
     try:

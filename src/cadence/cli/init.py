@@ -7,13 +7,13 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cadence.cli.output import Context, paint
-from cadence.core.settings import CLIENTS, METHODOLOGIES, TRAITS, TYPES, TYPES_BY_NAME
-from cadence.errors import DECISION, USAGE, CadenceError
+from cadence.core.settings import CLIENTS, METHODOLOGIES, TYPES, TYPES_BY_NAME
+from cadence.errors import USAGE, CadenceError
 
 MVP_WORDS = ("prototype", "mvp", "quick", "hack", "simple", "basic", "minimal", "poc", "spike", "weekend")
 
@@ -80,7 +80,7 @@ def _flag_checks(args: argparse.Namespace, given: dict[str, dict[str, Any]]) -> 
         fams = ", ".join(f"--{TYPES_BY_NAME[t].prefix}-*" for t in given)
         raise CadenceError("USAGE", f"flags of more than one project type: {fams}",
                            "Use the settings flags of one project type only.", USAGE)
-    ptype = args.project_type
+    ptype: str | None = args.project_type
     if ptype is not None and ptype not in TYPES_BY_NAME:
         from cadence.errors import did_you_mean
         raise CadenceError("USAGE", f"--project-type {ptype!r} is not one of {', '.join(TYPES_BY_NAME)}",
@@ -202,8 +202,8 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
     from cadence.core.resolve import resolve
     from cadence.project import paths
     from cadence.project.config import dump_config
-    from cadence.project.gitignore import ensure_gitignore
     from cadence.project.fsio import atomic_write
+    from cadence.project.gitignore import ensure_gitignore
     from cadence.project.state import new_state, parse_state
     pipeline = resolve(index, config)
     seeded = [s.name for s in pipeline.stateful() if s.enabled]
@@ -239,7 +239,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
                     shutil.copytree(target / sub, tmp / sub)
         backup = None
         if target.exists():
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             backup_path = root / f".cadence.backup-{stamp}"
             n = 1
             while backup_path.exists():

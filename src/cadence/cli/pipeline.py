@@ -12,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+PRESET_ORDER = ("deep", "mvp", "custom")
 ICONS = {"completed": ("✓", "32"), "skipped": ("→", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
          "stateless": ("◇", "36")}
 
@@ -255,7 +256,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         "methodologies": [{"name": p["name"], "title": p["title"], "default_depth": p["default_depth"],
                            "description": p["description"],
                            "steps": sum(1 for v in p["steps"].values() if v["enabled"])}
-                          for p in sorted(idx["presets"].values(), key=lambda p: ("deep", "mvp", "custom").index(p["name"]))],
+                          for p in sorted(idx["presets"].values(), key=lambda p: PRESET_ORDER.index(p["name"]))],
         "project_types": [{"name": t.name, "description": t.description, "flag_prefix": t.prefix,
                            "settings": [{"key": s.key, "flag": t.flag(s), "kind": s.kind, "values": list(s.values),
                                          "default": s.default, "required": s.required} for s in t.settings]}

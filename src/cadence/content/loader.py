@@ -251,7 +251,8 @@ def _check_body(record: dict[str, Any], body: str, rel: str, problems: list[dict
                 _problem(problems, "STEP_SCALING_INCOMPLETE", rel, "## Methodology Scaling", f"missing {label} line")
         for d in range(1, 6):
             if not re.search(rf"^\s*[-*] Depth {d}:", scaling, re.M):
-                _problem(problems, "STEP_SCALING_INCOMPLETE", rel, "## Methodology Scaling", f"missing 'Depth {d}:' line")
+                _problem(problems, "STEP_SCALING_INCOMPLETE", rel, "## Methodology Scaling",
+                         f"missing 'Depth {d}:' line")
         criteria = content.get("Quality Criteria", "")
         if criteria and not any(DEPTH_TAG.match(line) for line in criteria.splitlines()):
             _problem(problems, "STEP_CRITERIA_UNTAGGED", rel, "## Quality Criteria", "no depth-tagged criterion")

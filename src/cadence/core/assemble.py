@@ -182,8 +182,8 @@ def assemble(inp: AssemblyInput) -> Assembled:
                    f"already reduced to this depth.\n\nDepth scale:\n{scale}")
 
     g, s, i = inp.instructions
-    instr = [f"### {title}\n\n{text.strip()}" for title, text in
-             (("Global Instructions", g), ("Step Instructions", s), ("Inline Instructions", i)) if text and text.strip()]
+    layers = (("Global Instructions", g), ("Step Instructions", s), ("Inline Instructions", i))
+    instr = [f"### {title}\n\n{text.strip()}" for title, text in layers if text and text.strip()]
     instructions = ("Later instructions take precedence over earlier ones.\n\n" + "\n\n".join(instr)) if instr \
         else "(No user instructions provided.)"
 

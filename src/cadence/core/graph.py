@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    Node = tuple[Any, ...]
+
 UNKNOWN = None  # the third truth value
 
 _TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<num>-?\d+(?:\.\d+)?(?![\w.-]))|
@@ -39,7 +41,8 @@ class Result:
 
 
 def _tokenize(src: str) -> list[tuple[str, Any]]:
-    pos, out = 0, []
+    pos = 0
+    out: list[tuple[str, Any]] = []
     src = src.rstrip()
     while pos < len(src):
         m = _TOKEN.match(src, pos)
@@ -79,38 +82,38 @@ class _Parser:
         self.i += 1
         return tok
 
-    def parse(self) -> tuple:
+    def parse(self) -> Node:
         node = self.or_()
         if self.peek() is not None:
-            raise PredicateError(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+            raise PredicateError(f"unexpected {self.t[self.i][1]!r}")
         return node
 
-    def or_(self) -> tuple:
+    def or_(self) -> Node:
         node = self.and_()
         while self.peek() == ("kw", "or"):
             self.i += 1
             node = ("or", node, self.and_())
         return node
 
-    def and_(self) -> tuple:
+    def and_(self) -> Node:
         node = self.not_()
         while self.peek() == ("kw", "and"):
             self.i += 1
             node = ("and", node, self.not_())
         return node
 
-    def not_(self) -> tuple:
+    def not_(self) -> Node:
         if self.peek() == ("kw", "not"):
             self.i += 1
             return ("not", self.not_())
         return self.cmp()
 
-    def cmp(self) -> tuple:
+    def cmp(self) -> Node:
         left = self.atom()
         tok = self.peek()
         if tok in (("op", "=="), ("op", "!=")):
             self.i += 1
-            return (tok[1], left, self.atom())  # type: ignore[index]
+            return (tok[1], left, self.atom())
         if tok == ("kw", "in"):
             self.i += 1
             return ("in", left, self.atom())
@@ -119,7 +122,7 @@ class _Parser:
             return ("not", ("in", left, self.atom()))
         return ("truth", left)
 
-    def atom(self) -> tuple:
+    def atom(self) -> Node:
         tok = self.peek()
         if tok is None:
             raise PredicateError("unexpected end of expression")
@@ -145,7 +148,7 @@ class _Parser:
         raise PredicateError(f"unexpected {val!r}")
 
 
-def compile_predicate(src: str) -> tuple:
+def compile_predicate(src: str) -> Node:
     """Parse `src`; raises PredicateError with the reason."""
     if not isinstance(src, str) or not src.strip():
         raise PredicateError("empty expression")
@@ -165,11 +168,11 @@ def _lookup(config: dict[str, Any], path: str) -> Any:
     return cur
 
 
-def evaluate(src: str | tuple, config: dict[str, Any]) -> Result:
+def evaluate(src: str | Node, config: dict[str, Any]) -> Result:
     tree = compile_predicate(src) if isinstance(src, str) else src
     missing: list[str] = []
 
-    def value(node: tuple) -> Any:
+    def value(node: Node) -> Any:
         kind = node[0]
         if kind == "lit":
             return node[1]
@@ -183,7 +186,7 @@ def evaluate(src: str | tuple, config: dict[str, Any]) -> Result:
             return v
         return truth(node)
 
-    def truth(node: tuple) -> bool | None:
+    def truth(node: Node) -> bool | None:
         kind = node[0]
         if kind == "or":
             a, b = truth(node[1]), truth(node[2])

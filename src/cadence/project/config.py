@@ -171,7 +171,8 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
         if k not in TOP_KEYS:
             cfg[k] = raw[k]
     if p.errors:
-        raise CadenceError("CONFIG_INVALID", f"{CONFIG} has {len(p.errors)} problem(s):\n  - " + "\n  - ".join(p.errors),
+        listing = "\n  - ".join(p.errors)
+        raise CadenceError("CONFIG_INVALID", f"{CONFIG} has {len(p.errors)} problem(s):\n  - {listing}",
                            f"Fix the keys named above in {CONFIG}, then run 'cadence validate'.", USAGE,
                            data={"errors": p.errors})
     return cfg, p.warnings

@@ -76,7 +76,7 @@ def guess_project_type(root: Path) -> str | None:
         return "data-pipeline"
     if any(k in text for k in ("torch", "tensorflow", "scikit-learn", "transformers", "xgboost")):
         return "ml"
-    if any(k in text for k in ("fastapi", "django", "flask")) or any(d in pkg for d in ("express", "fastify", "@nestjs/core")):
+    if any(k in text for k in ("fastapi", "django", "flask")) or pkg & {"express", "fastify", "@nestjs/core"}:
         return "backend"
     if "[project.scripts]" in text or '"bin"' in _read(root / "package.json"):
         return "cli"
@@ -132,7 +132,8 @@ def applicability_signals(root: Path, step: str) -> dict[str, Any]:
                 "review_clis": clis, "reasons": ["a GitHub remote is configured" if github else
                                                  "no GitHub remote: PR review automation has nothing to hook into"]}
     if step == "ai-memory-setup":
-        rules = sorted(p.name for p in (root / ".claude/rules").glob("*.md")) if (root / ".claude/rules").is_dir() else []
+        rules_dir = root / ".claude/rules"
+        rules = sorted(p.name for p in rules_dir.glob("*.md")) if rules_dir.is_dir() else []
         return {"applicable": True, "rules": rules, "reasons": [f"{len(rules)} existing rule file(s)" if rules
                                                                 else "no .claude/rules/ yet (fresh setup)"]}
     return {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from datetime import UTC
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -247,8 +248,8 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
 
 
 def _utc(iso: str) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
     try:
-        return datetime.fromisoformat(iso).astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return datetime.fromisoformat(iso).astimezone(UTC).isoformat(timespec="microseconds")
     except ValueError:
         return iso

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cadence.errors import CONFLICT, CadenceError
@@ -73,9 +73,10 @@ def project_lock(root: Path, command: str, wait: float | None = None) -> Iterato
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
         info = {"pid": os.getpid(), "command": command, "host": socket.gethostname(),
-                "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                "since": datetime.now(UTC).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0) if hasattr(os, "pwrite") else os.write(fd, json.dumps(info).encode())
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps(info).encode())
         try:
             yield
         finally:

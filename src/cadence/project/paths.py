@@ -52,8 +52,8 @@ def validate_name(value: str, what: str = "name") -> str:
     """A plain file-name-like identifier: no separators, no '..', no leading dot or dash, no control chars."""
     if not isinstance(value, str) or not NAME_RE.match(value) or ".." in value:
         raise CadenceError("INVALID_NAME", f"invalid {what}: {value!r}",
-                           f"Use letters, digits, '.', '_' or '-' (start with a letter or digit, "
-                           f"at most 128 characters, no '/' or '..').", USAGE)
+                           "Use letters, digits, '.', '_' or '-' (start with a letter or digit, "
+                           "at most 128 characters, no '/' or '..').", USAGE)
     return value
 
 

@@ -473,7 +473,8 @@ def add_decision(proj: Project, text: str, step: str | None, category: str | Non
     from cadence.project import decisions as dec
     from cadence.project.lock import project_lock
     if not text or not text.strip():
-        raise CadenceError("USAGE", "a decision needs its text", 'cadence decisions add --step tech-stack "Use X"', USAGE)
+        raise CadenceError("USAGE", "a decision needs its text",
+                           'Example: cadence decisions add --step tech-stack "Use PostgreSQL 17"', USAGE)
     if len(text) > 4000:
         raise CadenceError("USAGE", "decision text is longer than 4000 characters", "Summarise it; link a doc.", USAGE)
     if step is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def save_session(root: Path, summary: str, decisions: list[str] | None = None, f
     branch = None
     if git.is_repo(root):
         branch = git.current_branch(root)
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     sid = f"{stamp.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
     fm = {"id": sid, "date": stamp.isoformat(timespec="seconds"), "branch": branch, "plan": plan,
           "decisions": list(decisions or []), "files": list(files or [])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 from cadence import __version__
@@ -31,8 +32,8 @@ OUTPUT_ALIASES = {"docs/prd.md": "docs/plan.md"}
 
 
 def now() -> str:
-    from datetime import datetime, timezone
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    from datetime import datetime
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def new_state(methodology: str, mode: str, steps: list[str]) -> dict[str, Any]:
@@ -91,8 +92,8 @@ def load_state(root: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CadenceError("STATE_MISSING", f"{STATE} is missing",
-                           "Run 'cadence doctor --repair' to re-derive it from the outputs on disk.", CONFLICT) from None
+        raise CadenceError("STATE_MISSING", f"{STATE} is missing", "Run 'cadence doctor --repair' to re-derive "
+                           "it from the outputs on disk.", CONFLICT) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _corrupt(STATE, str(exc)) from None
     return parse_state(text)

@@ -14,8 +14,13 @@ CONTENT_RULE_CODES = {"KNOWLEDGE_TOO_SHORT", "KNOWLEDGE_NO_EXAMPLE", "KNOWLEDGE_
 
 
 def validate_content(cdir: Path | None = None) -> tuple[list[dict[str, str]], dict[str, int]]:
-    from cadence.content.loader import (build_knowledge_index, build_pipeline_index, content_dir, load_agents,
-                                        load_skills)
+    from cadence.content.loader import (
+        build_knowledge_index,
+        build_pipeline_index,
+        content_dir,
+        load_agents,
+        load_skills,
+    )
     cdir = cdir or content_dir()
     idx = build_pipeline_index(cdir)
     kidx = build_knowledge_index(cdir / "knowledge", str(cdir))

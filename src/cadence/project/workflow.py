@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ DEFAULT_WORKFLOW: dict[str, Any] = {"protected-branches": ["main", "master", "de
 
 def now() -> str:
     """UTC ISO timestamp with microseconds (ordering of evidence and task starts depends on it)."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def today() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 def workflow_config(root: Path) -> dict[str, Any]:
