@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from cadence.core.settings import ProjectType, Setting
 
+YAML_WORDS = ("true", "false", "null", "yes", "no", "on", "off", "y", "n", "~")  # quoted when written
 DEFAULT_PROTECTED = ["main", "master", "develop", "production", "staging"]
 DEFAULT_BUDGET = 120_000
 TOP_KEYS = ("version", "methodology", "depth", "steps", "clients", "project", "pipeline", "workflow", "models")
@@ -310,8 +311,7 @@ def _scalar(v: Any) -> str:
     if isinstance(v, (int, float)):
         return str(v)
     s = str(v)
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./-]*", s) and s.lower() not in ("true", "false", "null", "yes", "no",
-                                                                          "on", "off", "none", "~"):
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./-]*", s) and s.lower() not in YAML_WORDS:
         return s
     return json.dumps(s, ensure_ascii=False)
 
