@@ -1,0 +1,58 @@
+"""Assembly content per project type: each overlay's knowledge reaches the steps it serves, and only those."""
+
+TYPE_ARGS = {"data-pipeline": ["--pipeline-processing", "hybrid"], "ml": ["--ml-phase", "both"],
+             "web-app": ["--web-rendering", "ssr"], "browser-extension": []}
+
+
+def prompt(cli, repo, ptype, step, depth="5"):
+    assert cli("--root", repo, "init", "--no-input", "--project-type", ptype, *TYPE_ARGS[ptype]).code == 0
+    r = cli("--root", repo, "run", step, "--preview", "--force", "--depth", depth, "--json")
+    assert r.code == 0, r
+    return r.json["data"]
+
+
+def test_data_pipeline_architecture_carries_batch_and_streaming_guidance(cli, repo):
+    d = prompt(cli, repo, "data-pipeline", "system-architecture")
+    assert {"data-pipeline-architecture", "data-pipeline-batch-patterns", "data-pipeline-streaming-patterns"} <= set(
+        d["knowledge"])
+    assert "## data-pipeline-batch-patterns:" in d["prompt"] and "## data-pipeline-streaming-patterns:" in d["prompt"]
+    assert "watermark" in d["prompt"].lower() and "backfill" in d["prompt"].lower()
+
+
+def test_ml_architecture_carries_training_and_serving_guidance(cli, repo):
+    d = prompt(cli, repo, "ml", "system-architecture")
+    assert {"ml-architecture", "ml-training-patterns", "ml-serving-patterns"} <= set(d["knowledge"])
+    assert "## ml-serving-patterns:" in d["prompt"] and "## ml-training-patterns:" in d["prompt"]
+
+
+def test_web_app_architecture_has_no_pipeline_or_ml_guidance(cli, repo):
+    d = prompt(cli, repo, "web-app", "system-architecture")
+    assert "web-app-architecture" in d["knowledge"]
+    assert not [k for k in d["knowledge"] if k.startswith(("data-pipeline-", "ml-"))]
+
+
+def test_ml_evals_carry_model_evaluation(cli, repo):
+    assert "ml-model-evaluation" in prompt(cli, repo, "ml", "create-evals")["knowledge"]
+
+
+def test_browser_extension_security_carries_content_scripts(cli, repo):
+    kb = prompt(cli, repo, "browser-extension", "security")["knowledge"]
+    assert {"browser-extension-security", "browser-extension-content-scripts"} <= set(kb)
+
+
+def test_depth_selects_summary_or_deep_guidance(cli, repo):
+    from cadence.content.loader import knowledge_path, read_body
+    from cadence.core.frontmatter import section
+    body = read_body(knowledge_path("data-pipeline-architecture"))
+    summary, deep = section(body, "Summary").strip(), section(body, "Deep Guidance").strip()
+    low = prompt(cli, repo, "data-pipeline", "system-architecture", "1")["prompt"]
+    assert summary in low and deep not in low and "- Depth 1:" in low and "- Depth 5:" not in low
+    high = cli("--root", repo, "run", "system-architecture", "--preview", "--force", "--depth", "5").out
+    assert deep in high and summary not in high
+
+
+def test_an_mvp_prompt_is_a_fraction_of_a_deep_one(cli, repo):
+    assert cli("--root", repo, "init", "--no-input").code == 0
+    small = cli("--root", repo, "run", "review-prd", "--preview", "--force", "--depth", "1", "--json").json["data"]
+    large = cli("--root", repo, "run", "review-prd", "--preview", "--force", "--depth", "5", "--json").json["data"]
+    assert small["bytes"] * 2 < large["bytes"]
