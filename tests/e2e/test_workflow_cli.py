@@ -182,7 +182,7 @@ def test_corrupt_files_clear_errors(proj: Path, env: dict[str, str]) -> None:
     assert code == 1 and out["error"]["code"] == "NO_REPORTS"
 
 
-def test_branch_worktree_docs_session_github_cli(proj: Path, env: dict[str, str]) -> None:
+def test_branch_worktree_docs_session_github_cli(proj: Path, env: dict[str, str], tmp_path: Path) -> None:
     (proj / "README.md").write_text("edited\n")
     code, out, _ = run(proj, env, "branch", "status")
     assert out["data"]["unstaged"] == ["README.md"] and out["data"]["staged"] == [] and out["data"]["protected"]
@@ -214,7 +214,10 @@ def test_branch_worktree_docs_session_github_cli(proj: Path, env: dict[str, str]
     sid = out["data"]["id"]
     code, out, _ = run(proj, env, "session", "show", sid)
     assert code == 0 and "did things" in out["data"]["content"]
-    env2 = {**env, "PATH": "/nonexistent-dir-for-gh:" + os.path.dirname(shutil.which("git") or "/usr/bin/git")}
+    only_git = tmp_path / "only-git"
+    only_git.mkdir()
+    (only_git / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    env2 = {**env, "PATH": str(only_git)}
     code, out, _ = run(proj, env2, "github", "status")
     assert code == 0 and out["data"]["gh"] is False
     code, out, _ = run(proj, env2, "github", "issues")
@@ -232,3 +235,15 @@ def test_human_outputs(proj: Path, env: dict[str, str]) -> None:
     assert p.returncode == 2 and "protected branch" in p.stderr
     for group in ("plan", "loop", "gate", "branch", "worktree", "docs", "session", "github"):
         assert human(proj, env, group, "--help").returncode == 0
+
+
+def test_parallel_processes_never_overwrite(proj: Path, env: dict[str, str]) -> None:
+    procs = [subprocess.Popen([sys.executable, "-m", "cadence", "--json", "plan", "save", "--title", "Same",
+                               "--type", "feature"], cwd=proj, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    files = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        files.append(json.loads(out)["data"]["file"])
+    assert len(set(files)) == 6

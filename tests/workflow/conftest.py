@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from wfhelpers import FAKE_GH, GIT_ENV, git
 
+
 @pytest.fixture(autouse=True)
 def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     for k, v in GIT_ENV.items():

@@ -77,3 +77,24 @@ def test_merge_precedence() -> None:
     assert merge(det, {"test": "tox"}, {"build": None, "test": None, "lint": "ruff check ."}) == \
         {"build": "make", "test": "tox", "lint": "ruff check ."}
     assert merge(det, {}, {"build": "", "test": "go test", "lint": None})["build"] is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=500))
+def test_parse_counts_total(text: str) -> None:
+    c = parse_counts(text)
+    assert c is None or (set(c) == {"passed", "failed", "skipped"} and all(v >= 0 for v in c.values()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 10_000), st.integers(0, 100))
+def test_pytest_summary_roundtrip(p: int, f: int, s: int) -> None:
+    parts = [f"{n} {w}" for n, w in ((f, "failed"), (p, "passed"), (s, "skipped")) if n]
+    if not parts:
+        return
+    c = parse_counts("noise\n===== " + ", ".join(parts) + " in 1.23s =====\n")
+    assert c == {"passed": p, "failed": f, "skipped": s}

@@ -44,7 +44,6 @@ def test_finish_stages_safely_pushes_and_creates_pr(repo: Path, fake_gh: Path) -
     (repo / ".worktrees/x").mkdir(parents=True)
     (repo / ".worktrees/x/f.txt").write_text("x")
     gh_respond(fake_gh, {"pr list": {"stdout": []}, "pr create": {"stdout": "https://github.com/o/r/pull/5\n"}})
-    git(repo, "remote", "set-url", "--push", "origin", git(repo, "remote", "get-url", "origin").strip())
     git(repo, "remote", "set-url", "origin", "https://github.com/o/r.git")
     git(repo, "remote", "set-url", "--push", "origin", str(repo.parent / "origin.git"))
     d = fin.finish(repo, "feat: login", issues=[3])
@@ -86,8 +85,9 @@ def test_finish_without_gh_prints_command(repo: Path, no_gh: None) -> None:
     d = fin.finish(repo, "feat: x", draft=True)
     assert d["pushed"] and d["pr"]["action"] == "none" and d["pr"]["url"] is None
     assert d["pr"]["command"].startswith("gh pr create --base main --head feature/add-login")
-    assert "--draft" in d["pr"]["command"] and "--body-file .cadence/pr-body.md" in d["pr"]["command"]
-    assert (repo / ".cadence/pr-body.md").exists()
+    assert "--draft" in d["pr"]["command"] and f"--body-file {d['body_file']}" in d["pr"]["command"]
+    assert Path(d["body_file"]).is_file() and ".git" in Path(d["body_file"]).parts
+    assert "cadence-pr-body" not in git(repo, "status", "--porcelain", "--untracked-files=all")
 
 
 def test_finish_unauthenticated_gh(repo: Path, fake_gh: Path) -> None:
@@ -123,11 +123,24 @@ def test_finish_warns_without_gate_and_base_detection(repo: Path, no_gh: None) -
     assert fin.finish(repo, "y", base="develop", push=False)["base"] == "develop"
 
 
+def test_finish_inside_worktree_detects_base(repo: Path, no_gh: None) -> None:  # [FIX] "main" hard-coded
+    from cadence.project.worktrees import create_worktree
+    git(repo, "branch", "-m", "main", "trunk")
+    git(repo, "push", "-q", "origin", "trunk")
+    git(repo, "update-ref", "-d", "refs/remotes/origin/main")
+    git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    wt = Path(create_worktree(repo, "feat")["path"])
+    (wt / "new.py").write_text("x = 1\n")
+    d = fin.finish(wt, "feat: in worktree")
+    assert d["base"] == "trunk" and d["branch"] == "feature/feat" and d["pushed"]
+    assert d["staged"] == ["new.py"] or "new.py" in d["staged"]
+
+
 def test_finish_no_plan_uses_commit_log(repo: Path, no_gh: None) -> None:
     save_plan_file(repo)  # a plan for another branch: must not be attached
     _work(repo, "hotfix/urgent")
     d = fin.finish(repo, "fix: urgent")
-    body = (repo / ".cadence/pr-body.md").read_text()
+    body = Path(d["body_file"]).read_text()
     assert d["plan"] is None and "## Changes" in body and "fix: urgent" in body and "Closes #12" not in body
 
 
@@ -217,3 +230,46 @@ def test_issue_to_plan(repo: Path, fake_gh: Path) -> None:
     assert d["type"] == "bugfix" and d["issues"] == [42] and d["tasks"] == 2
     from cadence.project.plans import show_plan
     assert show_plan(repo, d["file"])["frontmatter"]["issues"] == [42]
+
+
+def test_finish_pr_lookup_failure_still_creates(repo: Path, fake_gh: Path) -> None:
+    _work(repo)
+    gh_respond(fake_gh, {"pr list": {"exit": 1, "stderr": "unknown flag"},
+                         "pr create": {"stdout": {"url": "https://github.com/o/r/pull/3"}}})
+    d = fin.finish(repo, "feat: x", draft=True)
+    assert d["pr"]["action"] == "created" and d["pr"]["url"] == "https://github.com/o/r/pull/3"
+    create = next(c for c in gh_calls(fake_gh) if c[:2] == ["pr", "create"])
+    assert "--draft" in create
+
+
+def test_finish_closed_pr_is_not_updated(repo: Path, fake_gh: Path) -> None:
+    _work(repo)
+    gh_respond(fake_gh, {"pr list": {"stdout": [{"number": 2, "url": "u", "state": "MERGED"}]},
+                         "pr create": {"stdout": "Creating…\nhttps://github.com/o/r/pull/4\n"}})
+    d = fin.finish(repo, "feat: x")
+    assert d["pr"]["action"] == "created" and d["pr"]["url"].endswith("/4")
+
+
+def test_finish_pr_create_failure_is_exit_6_after_push(repo: Path, fake_gh: Path) -> None:
+    _work(repo)
+    gh_respond(fake_gh, {"pr list": {"stdout": []}, "pr create": {"exit": 1, "stderr": "GraphQL: base invalid"}})
+    with pytest.raises(CadenceError) as e:
+        fin.finish(repo, "feat: x")
+    assert e.value.exit_code == 6 and "gh pr create" in e.value.hint
+    assert e.value.data["pushed"] is True
+
+
+@pytest.mark.parametrize("plan", ["../x", "$(touch pwned)", "missing-plan"])
+def test_finish_plan_validated_before_commit(repo: Path, no_gh: None, plan: str) -> None:
+    _work(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    with pytest.raises(CadenceError):
+        fin.finish(repo, "x", plan=plan)
+    assert git(repo, "rev-parse", "HEAD") == head and not (repo / "pwned").exists()
+
+
+def test_finish_explicit_plan(repo: Path, no_gh: None) -> None:
+    name = save_plan_file(repo)
+    _work(repo, "feature/other-name")
+    d = fin.finish(repo, "x", plan=name, push=False)
+    assert d["plan"] == name and d["issues"] == [12]

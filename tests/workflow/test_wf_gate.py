@@ -62,7 +62,8 @@ def test_free_text_is_unparsed_never_go() -> None:  # [FIX] free text gave GO
 
 
 def test_all_formats_in_one_report_are_merged_and_deduplicated() -> None:
-    text = HEADINGS + BULLETS + '```json\n{"verdict": "FAIL", "findings": [{"severity": "HIGH", "title": "SQL injection"}]}\n```\n'
+    text = HEADINGS + BULLETS + ('```json\n{"verdict": "FAIL", "findings": '
+                                 '[{"severity": "HIGH", "title": "SQL injection"}]}\n```\n')
     r = parse_report("security", text)
     assert r["verdict"] == "FAIL"
     titles = [f["title"] for f in r["findings"]]
@@ -127,7 +128,8 @@ def test_result_shape_and_pr_section() -> None:
 
 _line = st.one_of(
     st.text(max_size=60),
-    st.builds(lambda t, x: f"### [{t}] {x}", st.sampled_from(["HIGH", "LOW", "INFO", "BLOCKING"]), st.text(max_size=20)),
+    st.builds(lambda t, x: f"### [{t}] {x}", st.sampled_from(["HIGH", "LOW", "INFO", "BLOCKING"]),
+              st.text(max_size=20)),
     st.builds(lambda t, x: f"- [{t}] {x}", st.sampled_from(["MEDIUM", "CRITICAL", "NIT"]), st.text(max_size=20)),
     st.builds(lambda v: f"**Verdict**: {v}", st.sampled_from(["PASS", "FAIL", "PASS WITH WARNINGS", "???"])),
     st.just("```json"), st.just("```"), st.just('{"verdict": "PASS", "findings": []}'),

@@ -140,7 +140,9 @@ def test_worktree_remove_refuses_dirty_and_unmerged(repo: Path) -> None:  # [FIX
 
 
 def test_worktree_remove_clean_from_inside(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # [FIX] 4.0.1
+    (repo / ".cadence/plans/2026-01-01-feature-shared.md").write_text("- [ ] a\n")  # copied in, not dirt
     d = worktrees.create_worktree(repo, "inside")
+    assert ".cadence/plans/2026-01-01-feature-shared.md" in d["shared"]
     wt = Path(d["path"])
     monkeypatch.chdir(wt)
     r = worktrees.remove_worktree(wt, "inside", delete_branch=True)

@@ -60,7 +60,7 @@ def test_old_evidence_does_not_count_for_next_task() -> None:
 def test_warn_mode_marks_unverified_and_off_skips() -> None:
     s = new("warn")
     assert core.report(s, "pass", "", t(1))["verified"] is False
-    assert s["tasks"][0]["verified"] is False
+    assert s["tasks"][0]["verified"] is False and s["tasks"][0]["unverified"] is True
     s = new("off")
     assert core.report(s, "pass", "", t(1))["verified"] is None
 

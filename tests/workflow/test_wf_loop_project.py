@@ -140,7 +140,6 @@ def test_detection_from_repo_and_config_override(repo: Path) -> None:
     d = loop.start_loop(repo, save_plan_file(repo))
     assert d["commands"] == {"build": None, "test": "python -m pytest", "lint": "ruff check ."}
     cfg = repo / ".cadence/config.yml"
-    cfg.write_text(cfg.read_text() + "") 
     text = cfg.read_text().replace("  sessions:", "  commands:\n    test: tox -q\n  sessions:")
     cfg.write_text(text)
     d = loop.start_loop(repo, save_plan_file(repo), force=True)

@@ -42,7 +42,8 @@ def test_block_style_issues_and_quoted_title() -> None:  # [FIX] block lists ign
 
 
 def test_tasks_without_tasks_section_use_whole_document() -> None:
-    body = "# Plan\n\n- [ ] Task 3: alpha\n    * ac: lower-case ac\n- [x] done already\n  - [ ] indented sub\n* [ ] beta\n"
+    body = ("# Plan\n\n- [ ] Task 3: alpha\n    * ac: lower-case ac\n- [x] done already\n"
+            "  - [ ] indented sub\n* [ ] beta\n")
     tasks = core.parse_tasks(body)
     assert [t["description"] for t in tasks] == ["alpha", "beta"]
     assert tasks[0]["acceptance"] == ["lower-case ac"]

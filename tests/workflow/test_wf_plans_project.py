@@ -122,3 +122,22 @@ def test_overlaps(repo: Path) -> None:
     assert any(files == ["src/auth/login.py"] for files in pairs.values())
     assert any(files == ["src/app.py"] for files in pairs.values())
     json.dumps(r)
+
+
+def test_concurrent_saves_never_overwrite(repo: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        names = list(pool.map(lambda _: plans.save_plan(repo, "Race", "feature", "- [ ] a")["file"], range(8)))
+    assert len(set(names)) == 8
+    assert len(list((repo / ".cadence/plans").glob("*-race*.md"))) == 8
+
+
+def test_plan_without_frontmatter_and_crlf_file(repo: Path) -> None:
+    r = plans.save_plan(repo, None, None, "# Plan: Implicit title\r\n\r\n## Tasks\r\n- [ ] one\r\n")
+    assert r["title"] == "Implicit title" and r["tasks"] == 1 and r["type"] == "feature"
+    with pytest.raises(CadenceError) as e:
+        plans.save_plan(repo, None, None, "no title here")
+    assert e.value.code == "TITLE_REQUIRED"
+    with pytest.raises(CadenceError) as e:
+        plans.save_plan(repo, "x", "epic", "")
+    assert e.value.code == "PLAN_INVALID"

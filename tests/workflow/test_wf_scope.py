@@ -14,6 +14,7 @@ STD = ["testing", "security", "audit", "docs-writer"]
     (["README.md"], "trivial", ["docs-writer"]),
     (["docs/guide.md", "LICENSE"], "trivial", ["docs-writer"]),
     ([".editorconfig", ".vscode/settings.json", ".prettierrc"], "trivial", ["docs-writer"]),
+    ([".cadence/config.yml", ".cadence/state.json"], "trivial", ["docs-writer"]),
     (["src/foo.test.ts", "README.md"], "low", ["testing"]),
     (["tsconfig.json", ".gitignore"], "low", ["testing"]),
     (["src/auth/auth.test.ts"], "low", ["testing"]),

@@ -139,8 +139,8 @@ def cmd_configure(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
                                USAGE)
         per[name] = _model_value(model, name)
     if not (args.primary or args.subagent or per or args.clear):
-        raise CadenceError("USAGE", "nothing to configure", "Pass --primary, --subagent, --agent NAME=MODEL or --clear.",
-                           USAGE)
+        raise CadenceError("USAGE", "nothing to configure",
+                           "Pass --primary, --subagent, --agent NAME=MODEL or --clear.", USAGE)
     with project_lock(root, "configure models"):
         cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
         models: dict[str, Any] = {} if args.clear else dict(cfg.get("models") or {})
@@ -211,6 +211,16 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
                        "message": f"{d['entries']} artifacts for {', '.join(d['clients'])}"
                        + ("; " + "; ".join(problems) if problems else ", all as installed"),
                        "fix": "Run 'cadence doctor --repair' to reinstall missing files." if d["missing"] else ""})
+        try:
+            from cadence.clients.engine import install
+            plan = install(root, d["clients"], "project", dry_run=True)
+            todo = [p["path"] for p in plan["plan"] if p["action"] in ("create", "update", "remove")]
+            if todo:
+                checks.append({"name": "up-to-date", "ok": True, "message": f"{len(todo)} file(s) differ from what "
+                               f"this cadence renders ({', '.join(todo[:3])}{'…' if len(todo) > 3 else ''}); "
+                               "run 'cadence install' to update"})
+        except CadenceError as err:
+            checks.append({"name": "up-to-date", "ok": False, "message": err.message, "fix": err.hint})
         if d["stale"]:
             checks.append({"name": "version", "ok": True, "message": f"{len(d['stale'])} artifact(s) from another "
                            "cadence version; 'cadence install' upgrades them"})
@@ -278,7 +288,8 @@ def server_check(root: Path) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             proc.kill()
     except (OSError, ValueError) as exc:
-        return {"name": "mcp-server", "ok": False, "message": f"cannot start: {exc}", "fix": "Run 'cadence mcp --debug'."}
+        return {"name": "mcp-server", "ok": False, "message": f"cannot start: {exc}",
+                "fix": "Run 'cadence mcp --debug'."}
     if tools is None:
         return {"name": "mcp-server", "ok": False, "message": "the server did not answer tools/list",
                 "fix": "Run 'cadence mcp' by hand to see its error on stderr."}
@@ -300,8 +311,9 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         if r["action"] == "reinstalled":
             lines.append(f"repaired: reinstalled {len(r['files'])} missing file(s)")
             continue
+        done = len(r.get("completed", []))
         lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else
-                                                         f" ({len(r.get('completed', []))} step(s) completed from outputs on disk)"))
+                                                         f" ({done} step(s) completed from outputs on disk)"))
     if not data["ok"]:
         raise CadenceError("DOCTOR_PROBLEMS", "\n".join(lines), "Run 'cadence doctor --repair' for the safe fixes.",
                            CONFLICT, data=data)

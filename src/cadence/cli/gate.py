@@ -47,10 +47,10 @@ def _reports(specs: list[str]) -> list[tuple[str, str]]:
 def _text(d: dict[str, Any]) -> str:
     from cadence.core.gate import render_text
     colour = {"GO": "32", "GO-WITH-WARNINGS": "33", "NO-GO": "31"}[d["recommendation"]]
-    text = render_text(d)
-    return text.replace(f"Recommendation: {d['recommendation']}",
-                        "Recommendation: " + paint(d["recommendation"], colour), 1) + \
-        "\n\nPR section:\n" + d["pr_section"]
+    text: str = render_text(d)
+    text = text.replace(f"Recommendation: {d['recommendation']}",
+                        "Recommendation: " + paint(d["recommendation"], colour), 1)
+    return text + "\n\nPR section:\n" + str(d["pr_section"])
 
 
 def cmd_summary(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

@@ -42,7 +42,8 @@ def cmd_save(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         from cadence.core.plan import template
         content = template(args.title or "Untitled")
     data = save_plan(root, args.title, args.type_, content, args.issue, args.status)
-    return data, f"✓ saved {data['file']} ({data['type']}, {data['tasks']} task(s))\n  next: cadence loop start {data['file']}"
+    return data, (f"✓ saved {data['file']} ({data['type']}, {data['tasks']} task(s))\n"
+                  f"  next: cadence loop start {data['file']}")
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

@@ -49,7 +49,8 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     lines = ["Worktrees:"]
     for w in items:
         label = w["branch"] or "(detached)"
-        lines.append(f"  {paint(label, '1')}{' (main)' if w['main'] else ''}\n      {w['path']}  {(w['head'] or '')[:10]}")
+        main = " (main)" if w["main"] else ""
+        lines.append(f"  {paint(label, '1')}{main}\n      {w['path']}  {(w['head'] or '')[:10]}")
     return {"worktrees": items}, "\n".join(lines)
 
 

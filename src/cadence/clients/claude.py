@@ -5,8 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cadence.clients.base import (CLAUDE_TOOLS, SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer,
-                                  bash_prefix, frontmatter, instructions_body, step_prompt)
+from cadence.clients.base import (
+    CLAUDE_TOOLS,
+    SERVER,
+    Artifact,
+    Block,
+    File,
+    Key,
+    Keys,
+    RenderContext,
+    Renderer,
+    bash_prefix,
+    frontmatter,
+    instructions_body,
+    step_prompt,
+)
 from cadence.clients.skills import skill_pack_files
 
 ALIASES = ("sonnet", "opus", "haiku", "inherit")

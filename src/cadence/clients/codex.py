@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.clients.base import SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer, instructions_body
-from cadence.clients.skills import pipeline_skill, skill_pack_files
+from cadence.clients.skills import pipeline_skill_files
 
 
 def codex_model(model: str | None) -> str | None:
@@ -42,8 +42,7 @@ class Codex(Renderer):
         out: list[Artifact] = []
         for a in ctx.agents.values():
             out.append(File(f".codex/agents/{a['name']}.toml", agent_toml(a, codex_model(ctx.model_for(a))), "agent"))
-        out += skill_pack_files(ctx, ".agents/skills")
-        out.append(pipeline_skill(ctx, ".agents/skills"))
+        out += pipeline_skill_files(ctx, ".agents/skills")
         out.append(Block(".codex/AGENTS.md" if ctx.scope == "user" else "AGENTS.md", instructions_body()))
         cmd = ctx.server_command
         entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}

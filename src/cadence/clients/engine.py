@@ -84,6 +84,16 @@ def load_manifest(path: Path) -> dict[str, Any]:
                            "(files you changed are then kept and new versions written as .cadence-new).", 3) from None
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise CadenceError("MANIFEST_CORRUPT", f"{path} has no entries list", "Restore it from git.", 3)
+    for i, e in enumerate(data["entries"]):
+        if not (isinstance(e, dict) and isinstance(e.get("path"), str) and e.get("type") in ("file", "block", "keys")
+                and isinstance(e.get("clients", []), list)
+                and (e["type"] != "keys" or (e.get("fmt") in ("json", "toml") and isinstance(e.get("keys"), list)))):
+            raise CadenceError("MANIFEST_CORRUPT", f"{path}: entry {i} is not a valid manifest entry",
+                               "Restore the manifest from git, or delete it and re-run 'cadence install'.", 3)
+    if not isinstance(data.get("dirs", []), list) or not all(isinstance(d, str) and ".." not in d.split("/")
+                                                              and not d.startswith("/") for d in data.get("dirs", [])):
+        raise CadenceError("MANIFEST_CORRUPT", f"{path}: 'dirs' must be a list of relative paths",
+                           "Restore the manifest from git.", 3)
     data.setdefault("dirs", [])
     return data
 
@@ -200,17 +210,37 @@ def _type(art: Any) -> str:
 # ---------------------------------------------------------------- file helpers
 
 class Writer:
-    """Applies writes (or only records them in dry-run) and tracks the directories it creates."""
+    """Applies writes (or only records them in dry-run) and tracks the directories it creates.
 
-    def __init__(self, base: Path, dry_run: bool) -> None:
+    In project scope every path must stay inside the project once symlinks are resolved (a
+    repository cannot make install write elsewhere); a symlinked shared file (CLAUDE.md →
+    AGENTS.md) is edited through its link, which stays a link. User scope allows symlinked
+    config dirs (dotfile managers link `~/.claude` and friends)."""
+
+    def __init__(self, base: Path, dry_run: bool, confined: bool = True) -> None:
         self.base = base
+        self.real_base = base.resolve()
         self.dry_run = dry_run
+        self.confined = confined
         self.created_dirs: list[str] = []
 
     def abs(self, rel: str) -> Path:
-        if rel.startswith("/") or ".." in rel.split("/"):
-            raise CadenceError("INVALID_PATH", f"refusing to write outside {self.base}: {rel}", "", ASSEMBLY)
-        return self.base / rel
+        if rel.startswith("/") or "\\" in rel or ".." in rel.split("/") or "\x00" in rel:
+            raise CadenceError("INVALID_PATH", f"refusing to touch a path outside {self.base}: {rel!r}",
+                               "The manifest may have been edited by hand; restore it from git.", ASSEMBLY)
+        path = self.base / rel
+        if self.confined:
+            real = path.resolve()
+            if real != self.real_base and self.real_base not in real.parents:
+                raise CadenceError("PATH_OUTSIDE_PROJECT", f"{rel} resolves outside the project ({real})",
+                                   "A symlink points out of the repository; cadence does not write through it.",
+                                   ASSEMBLY)
+        return path
+
+    def target(self, rel: str) -> Path:
+        """Where to write: the link's target for a symlinked file (kept a link), else the path itself."""
+        path = self.abs(rel)
+        return path.resolve() if path.is_symlink() else path
 
     def read(self, rel: str) -> bytes | None:
         try:
@@ -222,14 +252,17 @@ class Writer:
         if self.dry_run:
             return
         from cadence.project.fsio import atomic_write
-        path = self.abs(rel)
+        path = self.target(rel)
         missing = []
         d = path.parent
         while not d.exists():
             missing.append(d)
             d = d.parent
         for m in reversed(missing):
-            self.created_dirs.append(m.relative_to(self.base).as_posix())
+            try:
+                self.created_dirs.append(m.relative_to(self.base).as_posix())
+            except ValueError:
+                pass
         atomic_write(path, data)
 
     def delete(self, rel: str) -> None:
@@ -277,8 +310,12 @@ def _strip_keys(fmt: str, text: str, records: list[dict[str, Any]], created: boo
     return str(doc.text)
 
 
-def _strip_block(text: str, comment: str, created: bool) -> str | None:
+def _strip_block(text: str, comment: str, created: bool, added_eol: bool = False) -> str | None:
+    span = blocks.find(text, comment)
     out = blocks.remove(text, comment)
+    nl = "\r\n" if "\r\n" in text else "\n"
+    if added_eol and span is not None and text[span[1]:] == "" and out.endswith(nl):
+        out = out[:-len(nl)]  # the newline install added after a last line that had none
     if created and out.strip() == "":
         return None
     return out
@@ -316,7 +353,7 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
     manifest = load_manifest(mpath)
     entries = {(e["path"], e["type"]): e for e in manifest["entries"]}
     arts = render(ctx, clients)
-    w = Writer(base, dry_run)
+    w = Writer(base, dry_run, confined=ctx.scope == "project")
     plan: list[dict[str, Any]] = []
     warnings: list[str] = []
     version = _version()
@@ -398,7 +435,10 @@ def _install_file(w: Writer, art: File, e: dict[str, Any] | None, force: bool,
         action = "update"
     elif force:
         if e is None or e.get("user_file") or e.get("adopted"):
+            pending = (e or {}).get("pending")
             e = {"path": art.path, "type": "file", "before": cur.decode("utf-8", errors="surrogateescape")}
+            if pending:
+                e["pending"] = pending
         w.write(art.path, new)
         e["sha256"] = sha(new)
         action = "overwrite"
@@ -421,14 +461,20 @@ def _install_block(w: Writer, art: Block, e: dict[str, Any] | None) -> tuple[str
     cur = _text(cur_b)
     new = blocks.upsert(cur or "", art.body, art.comment)
     created = cur is None or bool(e and e.get("created"))
+    if cur is not None and blocks.find(cur, art.comment) is not None:
+        added_eol = bool(e and e.get("added_eol"))
+    else:
+        added_eol = bool(cur) and not (cur or "").endswith("\n")
     if cur is None:
         before = None
     elif e is not None and sha(cur_b) == e.get("after") and "before" in e:
         before = e["before"]
     else:
-        before = _strip_block(cur, art.comment, created)
+        before = _strip_block(cur, art.comment, created, added_eol)
     entry: dict[str, Any] = {"path": art.path, "type": "block", "comment": art.comment, "created": created}
-    if _strip_block(new, art.comment, created) != before:
+    if added_eol:
+        entry["added_eol"] = True
+    if _strip_block(new, art.comment, created, added_eol) != before:
         entry["before"] = before
     if new.encode("utf-8") != cur_b:
         w.write(art.path, new.encode("utf-8"))
@@ -540,7 +586,7 @@ def _remove_entry(w: Writer, e: dict[str, Any], warnings: list[str]) -> str:
         if sha(cur_b) == e.get("after") and "before" in e:
             result = e["before"]
         else:
-            result = _strip_block(cur, e.get("comment", "<!--"), created)
+            result = _strip_block(cur, e.get("comment", "<!--"), created, bool(e.get("added_eol")))
     else:
         report: list[str] = []
         if sha(cur_b) == e.get("after") and "before" in e:
@@ -581,7 +627,7 @@ def uninstall(root: Path | None, clients: list[str] | None = None, scope: str = 
 
 def _uninstall(root: Path | None, base: Path, mpath: Path, manifest: dict[str, Any], clients: list[str] | None,
                scope: str, dry_run: bool) -> dict[str, Any]:
-    w = Writer(base, dry_run)
+    w = Writer(base, dry_run, confined=scope == "project")
     selected = set(clients or ORDER)
     plan: list[dict[str, Any]] = []
     warnings: list[str] = []
@@ -674,4 +720,4 @@ def repair(root: Path, scope: str = "project") -> list[str]:
     if not d["missing"] or not d["clients"]:
         return []
     install(root, d["clients"], scope)
-    return d["missing"]
+    return list(d["missing"])

@@ -6,9 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cadence.clients.base import (SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer, frontmatter,
-                                  instructions_body, step_prompt)
-from cadence.clients.skills import skill_pack_files
+from cadence.clients.base import (
+    SERVER,
+    Artifact,
+    Block,
+    File,
+    Key,
+    Keys,
+    RenderContext,
+    Renderer,
+    frontmatter,
+    instructions_body,
+    step_prompt,
+)
+from cadence.clients.skills import pipeline_skill_files
 
 GEMINI_TOOLS = {"read": ["read_file", "read_many_files", "list_directory"], "write": ["write_file"],
                 "edit": ["replace"], "bash": ["run_shell_command"], "grep": ["grep_search"], "glob": ["glob"],
@@ -59,7 +70,7 @@ class Gemini(Renderer):
                                   ("tools", tools), ("model", gemini_model(ctx.model_for(a))),
                                   ("temperature", a.get("temperature", 0.1))])
                 out.append(File(f".gemini/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
-        out += skill_pack_files(ctx, ".agents/skills")
+        out += pipeline_skill_files(ctx, ".agents/skills")  # shared with Codex: identical content
         for s in ctx.steps:
             out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s), "command"))
         out.append(Block(".gemini/GEMINI.md" if ctx.scope == "user" else "GEMINI.md", instructions_body()))

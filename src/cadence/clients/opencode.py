@@ -6,8 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cadence.clients.base import (SERVER, Artifact, Block, File, Key, Keys, RenderContext, Renderer, frontmatter,
-                                  instructions_body, step_prompt)
+from cadence.clients.base import (
+    SERVER,
+    Artifact,
+    Block,
+    File,
+    Key,
+    Keys,
+    RenderContext,
+    Renderer,
+    frontmatter,
+    instructions_body,
+    step_prompt,
+)
 from cadence.clients.skills import skill_pack_files
 
 

@@ -31,7 +31,7 @@ def _node(files: dict[str, str]) -> dict[str, Any] | None:
         return None
     if not isinstance(pkg, dict):
         return None
-    scripts = pkg.get("scripts") if isinstance(pkg.get("scripts"), dict) else {}
+    scripts: dict[str, Any] = pkg["scripts"] if isinstance(pkg.get("scripts"), dict) else {}
     deps: dict[str, Any] = {}
     for key in ("dependencies", "devDependencies"):
         if isinstance(pkg.get(key), dict):
@@ -142,11 +142,11 @@ def detect(files: dict[str, str]) -> dict[str, Any]:
 
 def merge(detected: dict[str, Any], config: dict[str, str] | None, flags: dict[str, str | None]) -> dict[str, Any]:
     """Commands: CLI flags over config `workflow.commands` over detection."""
-    out = {k: detected.get(k) for k in ("build", "test", "lint")}
+    out: dict[str, Any] = {k: detected.get(k) for k in ("build", "test", "lint")}
     for k, v in (config or {}).items():
         if k in out and v:
             out[k] = str(v)
-    for k, v in flags.items():
-        if k in out and v is not None:
-            out[k] = v or None
+    for k, flag in flags.items():
+        if k in out and flag is not None:
+            out[k] = flag or None
     return out

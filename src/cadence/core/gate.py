@@ -15,11 +15,12 @@ SEVERITY_MAP = {"critical": "critical", "blocking": "critical", "blocker": "crit
                 "minor": "low", "info": "info", "praise": "info", "note": "info"}
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 RECOMMENDATIONS = ("GO", "GO-WITH-WARNINGS", "NO-GO")
-_TAGS = "CRITICAL|BLOCKING|BLOCKER|ERROR|HIGH|MAJOR|MEDIUM|MODERATE|WARNING|WARN|SUGGESTION|LOW|MINOR|NITPICK|NIT|INFO|PRAISE|NOTE"
+_TAGS = ("CRITICAL|BLOCKING|BLOCKER|ERROR|HIGH|MAJOR|MEDIUM|MODERATE|WARNING|WARN|SUGGESTION|LOW|MINOR|NITPICK|NIT|"
+         "INFO|PRAISE|NOTE")
 _HEADING = re.compile(rf"^#{{3,4}}[ \t]*(?:\*\*)?\[(?P<tag>{_TAGS})\](?:\*\*)?[ \t:—-]*(?P<title>.*?)[ \t#]*$",
                       re.IGNORECASE)
-_BULLET = re.compile(rf"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?:\*\*)?\[(?P<tag>{_TAGS})\](?:\*\*)?[ \t:—-]*(?P<title>.+?)[ \t]*$",
-                     re.IGNORECASE)
+_BULLET = re.compile(rf"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?:\*\*)?\[(?P<tag>{_TAGS})\](?:\*\*)?[ \t:—-]*"
+                     r"(?P<title>.+?)[ \t]*$", re.IGNORECASE)
 _VERDICT = re.compile(r"^[ \t>*_-]*(?:\*\*|__)?verdict(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(?P<v>.+?)[ \t]*$",
                       re.IGNORECASE)
 _FIELD = re.compile(r"^[ \t>*-]*(?:\*\*|__)?(?P<key>location|file|description)(?:\*\*|__)?[ \t]*:(?:\*\*|__)?"
@@ -115,12 +116,12 @@ def parse_report(agent: str, text: str) -> dict[str, Any]:
         if line.lstrip().startswith("#"):
             current = None  # any other heading ends the finding: fields are never borrowed from the next one
             continue
-        b = _BULLET.match(line)
-        if b:
-            title = _clean(b.group("title"))
-            loc = _BACKTICK_LOC.search(b.group("title"))
+        bm = _BULLET.match(line)
+        if bm:
+            title = _clean(bm.group("title"))
+            loc = _BACKTICK_LOC.search(bm.group("title"))
             current = None
-            findings.append({"severity": severity(b.group("tag")), "title": title,
+            findings.append({"severity": severity(bm.group("tag")), "title": title,
                              "location": loc.group("loc") if loc else "", "description": ""})
             continue
         v = _VERDICT.match(line)
@@ -128,22 +129,22 @@ def parse_report(agent: str, text: str) -> dict[str, Any]:
             md_verdict = v.group("v")
             continue
         if current is not None:
-            f = _FIELD.match(line)
-            if f:
-                key = "location" if f.group("key").lower() in ("location", "file") else "description"
-                if not current[key]:
-                    current[key] = _clean(f.group("val"), key == "location")
+            fm = _FIELD.match(line)
+            if fm:
+                field = "location" if fm.group("key").lower() in ("location", "file") else "description"
+                if not current[field]:
+                    current[field] = _clean(fm.group("val"), field == "location")
     if verdict is None and md_verdict is not None:
         raw_verdict = raw_verdict or _clean(md_verdict)
         verdict = normalise_verdict(md_verdict)
     unique: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    for f in findings:
-        key = (f["severity"], f["title"].lower())
-        if not f["title"] or key in seen:
+    for finding in findings:
+        ident = (finding["severity"], finding["title"].lower())
+        if not finding["title"] or ident in seen:
             continue
-        seen.add(key)
-        unique.append(f)
+        seen.add(ident)
+        unique.append(finding)
     parsed = verdict is not None or bool(unique)
     return {"agent": agent, "verdict": verdict or ("UNPARSED" if not parsed else "UNKNOWN"), "parsed": parsed,
             "raw_verdict": raw_verdict, "findings": unique}

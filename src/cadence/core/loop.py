@@ -182,6 +182,9 @@ def report(state: dict[str, Any], result: str, detail: str, now: str) -> dict[st
         verified = green if mode != "off" else None
         attempt["verified"] = verified
         task["verified"] = verified
+        if verified is False:  # warn mode: passed, but marked unverified
+            attempt["unverified"] = True
+            task["unverified"] = True
         out["verified"] = verified
         task["status"] = "passed"
         task["completed_at"] = now
@@ -271,7 +274,8 @@ def summary_markdown(state: dict[str, Any], now: str) -> str:
     p = progress(state)
     names = {"passed": "Passed", "failed": "Failed", "skipped": "Skipped", "in_progress": "In Progress",
              "pending": "Pending"}
-    lines = ["## Implementation Loop", "", "| # | Task | Status | Attempts | Evidence |", "|---|------|--------|----------|----------|"]
+    lines = ["## Implementation Loop", "", "| # | Task | Status | Attempts | Evidence |",
+             "|---|------|--------|----------|----------|"]
     for t in state["tasks"]:
         status = names[t["status"]]
         if t["status"] == "passed" and t.get("verified") is False:

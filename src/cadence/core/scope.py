@@ -54,6 +54,7 @@ RULES: tuple[Rule, ...] = (
                                           "LICENSE.*", "LICENCE*", "COPYING*", "CHANGELOG*", "CHANGES*", "HISTORY*",
                                           "AUTHORS*", "NOTICE*", "CONTRIBUTORS*")),
     Rule("editor-config", "trivial", "name", (".editorconfig",)),
+    Rule("cadence-state", "trivial", "dir", (".cadence",)),
     Rule("editor-config", "trivial", "dir", (".vscode", ".idea", ".fleet", ".zed")),
     Rule("formatter-config", "trivial", "name", (".prettierrc", ".prettierrc.*", "prettier.config.*",
                                                  ".prettierignore", "rustfmt.toml", ".rustfmt.toml", ".clang-format",
@@ -107,7 +108,7 @@ def _segment_tokens(segment: str) -> tuple[str, ...]:
         words = [w.lower() for w in _CAMEL.findall(part)]
         if len(words) > 1:
             out.extend(words)
-            # letter runs split off digits ("oauth2" → "oauth")
+        # letter runs split off digits ("oauth2" → "oauth")
         out.extend(w for w in re.findall(r"[a-z]+", low) if w != low)
     return tuple(dict.fromkeys(out))
 
@@ -120,81 +121,77 @@ def tokens(path: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+@lru_cache(maxsize=65536)
+def _dir_facts(dirpart: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(original directory segments, their word tokens) — cached: paths share directories."""
+    segs = tuple(s for s in dirpart.split("/") if s)
+    toks: list[str] = []
+    for seg in segs:
+        toks.extend(_segment_tokens(seg))
+    return segs, tuple(dict.fromkeys(toks))
+
+
 class Classifier:
-    """Compiled rules (built-in plus config globs); `classify(path)` → (tier, rule, flags)."""
+    """Compiled rules (built-in plus config globs); `classify(path)` → {path, tier, rule, flags}."""
 
     def __init__(self, extra: dict[str, list[str]] | None = None) -> None:
         self.user: list[tuple[str, re.Pattern[str], str]] = []
         for tier in ("high", "low", "trivial"):
             for glob in (extra or {}).get(tier, []) or []:
                 self.user.append((tier, compile_glob(str(glob)), str(glob)))
-        self.manifests = [compile_glob(g, case_sensitive=False) for g in MANIFESTS]
-        self.compiled: list[tuple[Rule, Any]] = []
+        self.manifest = _combine([compile_glob("/" + g, case_sensitive=False) for g in MANIFESTS])
+        self.compiled: list[tuple[Rule, Any, Any]] = []
         for rule in RULES:
-            if rule.kind == "name":
-                self.compiled.append((rule, [(v, compile_glob(v, case_sensitive=False)) for v in rule.values]))
-            elif rule.kind == "path":
-                self.compiled.append((rule, [(v, compile_glob(v)) for v in rule.values]))
+            if rule.kind in ("name", "path"):
+                # name globs match the base name alone: anchor them ("/" prefix) so no directory prefix is tried
+                each = [(v, compile_glob("/" + v, False) if rule.kind == "name" else compile_glob(v))
+                        for v in rule.values]
+                self.compiled.append((rule, _combine([rx for _, rx in each]), each))
             else:
-                self.compiled.append((rule, {v.lower() for v in rule.values}))
-
-    def _match(self, rule: Rule, data: Any, path: str, base: str, dirs: list[str],
-               toks: tuple[str, ...]) -> str | None:
-        if rule.kind == "name":
-            for v, rx in data:
-                if rx.match(base):
-                    return v
-        elif rule.kind == "path":
-            for v, rx in data:
-                if rx.match(path):
-                    return v
-        elif rule.kind == "dir":
-            for d in dirs:
-                if d.lower() in data:
-                    return d + "/"
-        elif rule.kind == "token":
-            for t in toks:
-                if t in data:
-                    return t
-        return None
+                self.compiled.append((rule, frozenset(v.lower() for v in rule.values), None))
 
     def classify(self, path: str) -> dict[str, Any]:
-        path = path.replace("\\", "/").lstrip("./") if path.startswith("./") else path.replace("\\", "/")
-        segs = [s for s in path.split("/") if s]
-        base = segs[-1] if segs else path
-        dirs = segs[:-1]
-        toks = tokens(path)
-        flags: set[str] = set()
+        path = path.replace("\\", "/")
+        while path.startswith("./"):
+            path = path[2:]
+        dirpart, _, base = path.rpartition("/")
         for tier, rx, glob in self.user:
             if rx.match(path):
-                return {"path": path, "tier": tier, "rule": f"config {tier}: {glob}", "flags": sorted(flags)}
-        manifest = any(rx.match(base) for rx in self.manifests)
-        if manifest:
-            flags.add("security")
-        hit: tuple[Rule, str] | None = None
-        for rule, data in self.compiled:
-            if manifest and rule.tier in ("trivial", "low"):
-                continue
-            m = self._match(rule, data, path, base, dirs, toks)
-            if m is not None:
-                hit = (rule, m)
-                break
-        # infrastructure and data-access flags apply whatever tier won
-        for rule, data in self.compiled:
-            if rule.flags and rule.tier == "high" and rule.name != "security-token":
-                if self._match(rule, data, path, base, dirs, toks) is not None:
-                    flags.update(f for f in rule.flags if f != "security")
+                return {"path": path, "tier": tier, "rule": f"config {tier}: {glob}", "flags": []}
+        dirs, dir_toks = _dir_facts(dirpart)
+        toks = dir_toks + _segment_tokens(base)
+        manifest = self.manifest.match(base) is not None
+        flags: set[str] = {"security"} if manifest else set()
         if any(t in PERF_TOKENS for t in toks):
             flags.add("perf")
-        if hit is None:
-            rule_text = "dependency manifest (supply chain)" if manifest else "default"
-            return {"path": path, "tier": "standard", "rule": rule_text, "flags": sorted(flags)}
-        rule, m = hit
-        if manifest:
-            return {"path": path, "tier": "high", "rule": f"{rule.name}: {m}; dependency manifest",
-                    "flags": sorted(flags | set(rule.flags))}
-        return {"path": path, "tier": rule.tier, "rule": f"{rule.name}: {m}",
-                "flags": sorted(flags | set(rule.flags)) if rule.tier == "high" else sorted(flags)}
+        for rule, data, each in self.compiled:
+            if manifest and rule.tier in ("trivial", "low"):
+                continue
+            hit: str | None = None
+            if rule.kind == "name":
+                if data.match(base):
+                    hit = next(v for v, rx in each if rx.match(base))
+            elif rule.kind == "path":
+                if data.match(path):
+                    hit = next(v for v, rx in each if rx.match(path))
+            elif rule.kind == "dir":
+                hit = next((d + "/" for d in dirs if d.lower() in data), None)
+            else:
+                hit = next((t for t in toks if t in data), None)
+            if hit is None:
+                continue
+            if manifest:
+                return {"path": path, "tier": "high", "rule": f"{rule.name}: {hit}; dependency manifest",
+                        "flags": sorted(flags | set(rule.flags))}
+            return {"path": path, "tier": rule.tier, "rule": f"{rule.name}: {hit}",
+                    "flags": sorted(flags | set(rule.flags)) if rule.tier == "high" else sorted(flags)}
+        return {"path": path, "tier": "standard",
+                "rule": "dependency manifest (supply chain)" if manifest else "default", "flags": sorted(flags)}
+
+
+def _combine(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    flags = re.IGNORECASE if patterns and patterns[0].flags & re.IGNORECASE else 0
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), flags)
 
 
 RATIONALE = {

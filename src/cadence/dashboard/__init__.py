@@ -23,10 +23,13 @@ def collect(root: Path) -> dict[str, Any]:
     st = status(proj)
     phases: list[dict[str, Any]] = []
     by_phase: dict[str, list[dict[str, Any]]] = {}
+    recorded = proj.state.get("steps") or {}
     for s in st["steps"]:
         step = proj.pipeline.steps[s["name"]]
+        entry = recorded.get(s["name"]) or {}
         by_phase.setdefault(s["phase"], []).append({**s, "summary": step.summary, "description": step.description,
-                                                    "outputs": list(step.outputs)})
+                                                    "outputs": list(step.outputs), "at": entry.get("at"),
+                                                    "note": entry.get("reason")})
     for slug in PHASE_SLUGS:
         steps = by_phase.get(slug) or []
         if not steps:
@@ -51,11 +54,11 @@ def collect(root: Path) -> dict[str, Any]:
     except CadenceError as err:
         gate = {"error": err.message}
     records = dec.read(root, warnings)
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
     return {"project": info(proj, None), "progress": st["progress"], "phases": phases,
             "next": next_steps(proj, 8)["eligible"], "decisions": records[-20:][::-1], "decision_count": len(records),
             "loop": loop, "gate": gate, "warnings": warnings,
-            "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def _e(value: Any) -> str:
@@ -120,7 +123,9 @@ background:var(--bg);color:var(--fg)}
 header{padding:28px 32px 18px;border-bottom:1px solid var(--line);background:var(--card)}
 h1{margin:0 0 4px;font-size:22px}h2{font-size:15px;margin:0 0 12px;text-transform:uppercase;letter-spacing:.04em;
 color:var(--muted)}h4{margin:12px 0 4px}
-main{padding:24px 32px;display:grid;gap:20px;grid-template-columns:repeat(auto-fit,minmax(340px,1fr))}
+main{padding:24px 32px;display:grid;gap:20px;grid-template-columns:1fr 1fr;max-width:1400px}
+@media (max-width:900px){main{grid-template-columns:1fr}}td code{white-space:nowrap}
+.note{display:inline-block;font-size:12px;color:var(--warn)}
 section.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px}
 section.wide{grid-column:1/-1}.muted{color:var(--muted)}.bad{color:var(--ko)}
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);padding:1px 5px;border-radius:4px}
@@ -174,6 +179,7 @@ def render_html(data: dict[str, Any]) -> str:
                         f'<td>{_pill(status)}</td><td class="num">{_e(s["depth"])}</td>'
                         f'<td>{_e(s["summary"])}'
                         + (f' <span class="muted">({_e(s["reason"])})</span>' if s.get("reason") else "")
+                        + (f' <span class="note">{_e(s["note"])}</span>' if s.get("note") else "")
                         + "</td></tr>")
         open_ = " open" if 0 < ph["done"] < ph["enabled"] or any(s["status"] == "in_progress" for s in ph["steps"]) \
             else ""
@@ -182,8 +188,10 @@ def render_html(data: dict[str, Any]) -> str:
             f'<span class="count">{ph["done"]}/{ph["enabled"]}</span><span class="bar small"><span '
             f'style="width:{pct}%"></span></span></summary><table><thead><tr><th>Step</th><th>Status</th>'
             f'<th>Depth</th><th>What it does</th></tr></thead><tbody>{"".join(rows)}</tbody></table></details>')
-    nxt = "".join(f'<li><code>{_e(n["command"])}</code> <span class="muted">{_e(n["summary"])}</span></li>'
-                  for n in data["next"]) or '<li class="muted">Nothing eligible: the pipeline is done or blocked.</li>'
+    descs = {s["name"]: s["description"] for ph in data["phases"] for s in ph["steps"]}
+    nxt = "".join(f'<li><code>{_e(n["command"])}</code><br><span class="muted">{_e(descs.get(n["name"], ""))}'
+                  '</span></li>' for n in data["next"]) \
+        or '<li class="muted">Nothing eligible: the pipeline is done or blocked.</li>'
     decs = "".join(f'<li><b>{_e(d.get("id"))}</b> {_e(d.get("text"))} <span class="muted">'
                    f'{_e(d.get("step") or "")} · {_e(str(d.get("at", ""))[:10])}</span></li>'
                    for d in data["decisions"]) or '<li class="muted">No decisions recorded yet.</li>'
@@ -191,11 +199,13 @@ def render_html(data: dict[str, Any]) -> str:
     warn = "".join(f'<p class="bad">{_e(w)}</p>' for w in data.get("warnings") or [])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>cadence · {_e(name)}</title><style>{CSS}</style></head><body>
 <header><h1>{_e(name)}</h1><div class="meta muted"><span>methodology <b>{_e(p.get("methodology"))}</b></span>
 <span>type <b>{_e(p.get("project_type") or "—")}</b></span><span>depth <b>{_e(p.get("depth"))}</b></span>
-<span>mode <b>{_e(p.get("mode"))}</b></span><span>clients <b>{_e(", ".join(p.get("clients") or []) or "—")}</b></span></div>
+<span>mode <b>{_e(p.get("mode"))}</b></span>
+<span>clients <b>{_e(", ".join(p.get("clients") or []) or "—")}</b></span></div>
 <div class="bar" role="progressbar" aria-valuenow="{prog["percent"]}" aria-valuemin="0" aria-valuemax="100">
 <span style="width:{prog["percent"]}%"></span></div>
 <div class="stats"><div class="stat"><b id="percent">{prog["percent"]}%</b>complete</div>
@@ -208,7 +218,8 @@ def render_html(data: dict[str, Any]) -> str:
 <section class="card wide" id="loop"><h2>Implementation loop</h2>{_loop_html(data["loop"])}</section>
 <section class="card wide" id="pipeline"><h2>Pipeline</h2>
 <input id="filter" type="search" placeholder="Filter steps…" aria-label="Filter steps">{"".join(phases_html)}</section>
-<section class="card wide" id="decisions"><h2>Decisions ({data["decision_count"]})</h2><ul class="dec">{decs}</ul></section>
+<section class="card wide" id="decisions"><h2>Decisions ({data["decision_count"]})</h2>
+<ul class="dec">{decs}</ul></section>
 </main>
 <footer>Generated by cadence on {_e(data["generated"])} · read-only snapshot of {_e(p.get("root"))}</footer>
 <script type="application/json" id="cadence-data">{payload}</script>

@@ -143,6 +143,7 @@ class CadenceServer:
 
     def read(self, uri: str) -> tuple[str, str]:
         from mcp.shared.exceptions import MCPError
+
         from cadence.project import paths
         root = self.root()
         try:
@@ -179,6 +180,7 @@ class CadenceServer:
 
     def prompt(self, name: str, arguments: dict[str, Any]) -> types.GetPromptResult:
         from mcp.shared.exceptions import MCPError
+
         from cadence.project.pipeline import open_project, run
         step = name[len("pipeline-"):] if name.startswith("pipeline-") else None
         if not step or step not in self._steps():

@@ -12,8 +12,9 @@ parameter carries only the bounds and enums that make bad input fail early.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cadence.errors import USAGE, CadenceError
 
@@ -186,8 +187,7 @@ def plan_save(root: Path, a: dict[str, Any]) -> Any:
     return save_plan(_require(root), a.get("title"), a.get("type"), a["content"], a.get("issues"), a.get("status"))
 
 
-@tool("repl_status", "core", "The implementation loop: current task, progress, retries, last verify evidence.",
-      read_only=True)
+@tool("repl_status", "core", "The implementation loop: current task, progress, retries, last verify evidence.")
 def repl_status(root: Path, a: dict[str, Any]) -> Any:
     from cadence.project.loop import status_loop
     return status_loop(_require(root))

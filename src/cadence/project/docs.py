@@ -8,8 +8,7 @@ from typing import Any
 from cadence.core import plan as fmcore
 from cadence.errors import PRECONDITION, USAGE, CadenceError
 from cadence.project.fsio import atomic_write
-from cadence.project.lock import project_lock
-from cadence.project.workflow import now, today
+from cadence.project.workflow import maybe_lock, now, today
 
 DOCS = "docs"
 FOLDERS = {"decision": "decisions", "feature": "features", "flow": "flows"}
@@ -58,7 +57,7 @@ def save_doc(root: Path, type_: str, title: str | None, content: str, tags: list
         body = f"# {fm['title']}\n\n" + body.lstrip("\n")
     folder = root / DOCS / FOLDERS[type_]
     stem = f"{today()}-{fmcore.slugify(fm['title'], SLUG_MAX)}"
-    with project_lock(root, "docs save"):
+    with maybe_lock(root, "docs save"):
         folder.mkdir(parents=True, exist_ok=True)
         name, n = f"{stem}.md", 2
         while (folder / name).exists():
@@ -79,9 +78,9 @@ def list_docs(root: Path, type_: str | None = None) -> list[dict[str, Any]]:
             continue
         for p in sorted(d.glob("*.md"), reverse=True):
             try:
-                fm, body = fmcore.split_frontmatter(p.read_text(encoding="utf-8", errors="replace"))
+                fm, _ = fmcore.split_frontmatter(p.read_text(encoding="utf-8", errors="replace"))
             except CadenceError:
-                fm, body = None, ""
+                fm = None
             if fm is None:
                 continue
             out.append({"type": t, "file": f"{DOCS}/{folder}/{p.name}", "title": str(fm.get("title") or p.stem),

@@ -27,6 +27,9 @@ def classify_path(path: str) -> str | None:
     """Why a path must stay out of a commit ("runtime state", "worktree", "secret"), or None."""
     p = path.replace("\\", "/")
     base = p.rsplit("/", 1)[-1]
+    segs = p.split("/")
+    if ".cadence" in segs[:-1]:  # a project in a sub-directory of the repository
+        p = "/".join(segs[segs.index(".cadence"):])
     if any(p.startswith(d) for d in RUNTIME_DIRS):
         return "worktree" if p.startswith(WORKTREES) else "runtime state"
     if ".cadence.backup-" in p.split("/", 1)[0]:
@@ -71,12 +74,13 @@ def detect_base(root: Path, branch: str) -> str:
     return "main"
 
 
-def build_body(root: Path, branch: str, base: str, plan_file: str | None, issues: list[int],
+def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | None, issues: list[int],
                warnings: list[str]) -> tuple[str, list[int], str | None]:
+    """The PR body: plan sections, loop summary, gate section, `Closes #N` (root = project, top = git)."""
     from cadence.core import loop as loopcore
     from cadence.core import plan as plancore
     from cadence.project.loop import load_loop
-    from cadence.project.plans import existing_plan, find_plan_for_branch, read_plan
+    from cadence.project.plans import existing_plan, find_plan_for_branch, plans_dir, read_plan
     from cadence.project.review import load_gate
     from cadence.project.workflow import now
     from cadence.vcs import git
@@ -84,7 +88,7 @@ def build_body(root: Path, branch: str, base: str, plan_file: str | None, issues
     closes = list(issues)
     chosen = existing_plan(root, plan_file).name if plan_file else find_plan_for_branch(root, branch)
     if chosen:
-        parsed = read_plan(root / ".cadence" / "plans" / chosen)
+        parsed = read_plan(plans_dir(root) / chosen)
         parts.append(plancore.build_pr_body(chosen, parsed))
         closes += [i for i in parsed["issues"] if i not in closes]
     try:
@@ -102,8 +106,8 @@ def build_body(root: Path, branch: str, base: str, plan_file: str | None, issues
     if gate:
         parts.append(str(gate["pr_section"]).strip())
     if not chosen and not loop:
-        log = git.run_git(root, ["log", "--oneline", f"{base}..HEAD"], check=False).strip() if \
-            git.rev_parse(root, base) else ""
+        log = git.run_git(top, ["log", "--oneline", f"{base}..HEAD"], check=False).strip() if \
+            git.rev_parse(top, base) else ""
         if log:
             parts.insert(0, "## Changes\n\n```\n" + log + "\n```")
         else:
@@ -134,6 +138,9 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
     if base is not None:
         from cadence.project.branches import validate_branch
         validate_branch(base)
+    if plan is not None:
+        from cadence.project.plans import existing_plan
+        plan = existing_plan(root, plan).name  # validated before anything is staged or committed
     base = base or detect_base(top, branch)
     if base == branch:
         raise CadenceError("BASE_IS_BRANCH", f"the base branch equals the current branch ({branch})",
@@ -170,17 +177,12 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         warnings.append(f"change scope is {scope} but no quality gate ran after the last commit "
                         "('cadence gate summary')")
     # 3. stage safely
-    if stage:
-        git.run_git(top, ["--literal-pathspecs", "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"],
-                    input_text="\0".join(stage) + "\0")
+    _chunked(top, ["--literal-pathspecs", "add", "-A", "--"], stage)
     staged_out = [e["path"] for e in left_out if e["path"] in st["staged"]]
-    if staged_out:
-        if git.has_head(top):
-            git.run_git(top, ["--literal-pathspecs", "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"],
-                        input_text="\0".join(staged_out) + "\0")
-        else:
-            git.run_git(top, ["--literal-pathspecs", "rm", "-q", "--cached", "--pathspec-from-file=-",
-                              "--pathspec-file-nul"], input_text="\0".join(staged_out) + "\0")
+    if git.has_head(top):
+        _chunked(top, ["--literal-pathspecs", "reset", "-q", "--"], staged_out)
+    else:
+        _chunked(top, ["--literal-pathspecs", "rm", "-q", "--cached", "--"], staged_out)
     staged = [p for p in git.run_git(top, ["diff", "--cached", "--name-only", "-z"]).split("\0") if p] \
         if git.has_head(top) else [p for p in git.run_git(top, ["ls-files", "-z"]).split("\0") if p]
     # 4. commit
@@ -204,10 +206,13 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
                                data={"branch": branch, "commit": commit, "staged": staged}) from None
         pushed = True
     # 5. PR body
-    body, closes, chosen = build_body(top, branch, base, plan, list(issues or []), warnings)
-    atomic_write(top / PR_BODY, body)
+    body, closes, chosen = build_body(root, top, branch, base, plan, list(issues or []), warnings)
+    dirs = git.git_dirs(top)
+    body_path = (dirs[0] / "cadence-pr-body.md") if dirs else top / PR_BODY  # inside .git: never staged
+    atomic_write(body_path, body)
     pr_title = title or (message.strip().splitlines()[0] if message and message.strip() else None) or branch
-    create = ["gh", "pr", "create", "--base", base, "--head", branch, "--title", pr_title, "--body-file", PR_BODY]
+    create = ["gh", "pr", "create", "--base", base, "--head", branch, "--title", pr_title,
+              "--body-file", str(body_path)]
     if draft:
         create.append("--draft")
     command = shlex.join(create)
@@ -223,17 +228,16 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
             warnings.append("gh is not authenticated ('gh auth login'): open the PR with the command shown")
         else:
             try:
-                found = gh.run_gh_json(top, ["pr", "list", "--head", branch, "--state", "open", "--json",
-                                             "number,url", "--limit", "1"]) or []
+                found = _open_prs(top, branch, warnings)
                 if found:
                     number = str(found[0]["number"])
-                    args = ["pr", "edit", number, "--body-file", PR_BODY] + (["--title", title] if title else [])
+                    args = ["pr", "edit", number, "--body-file", str(body_path)] + \
+                        (["--title", title] if title else [])
                     gh.run_gh(top, args)
                     pr.update(url=found[0].get("url"), action="updated",
                               command=shlex.join(["gh", *args]))
                 else:
-                    out = gh.run_gh(top, create[1:]).stdout.strip().splitlines()
-                    pr.update(url=out[-1].strip() if out else None, action="created")
+                    pr.update(url=_url_from(gh.run_gh(top, create[1:]).stdout), action="created")
             except CadenceError as exc:
                 raise CadenceError(exc.code, f"pushed {branch}, but the pull request step failed: {exc.message}",
                                    f"Open it by hand: {command}", EXTERNAL,
@@ -244,7 +248,44 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         warnings.append("not pushed (--no-push): push, then open the PR with the command shown")
     return {"branch": branch, "base": base, "commit": commit, "committed": committed, "pushed": pushed,
             "staged": staged, "left_out": [e["path"] for e in left_out], "left_out_reasons": left_out,
-            "plan": chosen, "issues": closes, "scope": scope, "pr": pr, "warnings": warnings}
+            "plan": chosen, "issues": closes, "scope": scope, "pr": pr, "body_file": str(body_path),
+            "warnings": warnings}
+
+
+def _chunked(top: Path, args: list[str], paths: list[str], size: int = 200) -> None:
+    """Run `git <args> <paths>` in chunks: literal pathspecs, no argv limit, no shell."""
+    from cadence.vcs import git
+    for i in range(0, len(paths), size):
+        git.run_git(top, [*args, *paths[i:i + size]])
+
+
+def _open_prs(top: Path, branch: str, warnings: list[str]) -> list[dict[str, Any]]:
+    """Open PRs whose head is `branch` (closed or merged ones never count)."""
+    from cadence.vcs import gh
+    try:
+        data = gh.run_gh_json(top, ["pr", "list", "--head", branch, "--state", "open", "--json", "number,url,state",
+                                    "--limit", "5"])
+    except CadenceError as exc:
+        warnings.append(f"could not look for an open PR ({exc.message}); creating one")
+        return []
+    items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    return [i for i in items if isinstance(i, dict) and i.get("number") is not None
+            and str(i.get("state", "OPEN")).upper() == "OPEN"]
+
+
+def _url_from(stdout: str) -> str | None:
+    """The PR URL from `gh pr create` output (a URL line; JSON tolerated)."""
+    import json
+    import re
+    text = stdout.strip()
+    if text.startswith("{"):
+        try:
+            url = json.loads(text).get("url")
+            return str(url) if url else None
+        except (ValueError, AttributeError):
+            pass
+    urls = re.findall(r"https?://\S+", text)
+    return urls[-1] if urls else None
 
 
 def _utc(iso: str) -> str:

@@ -60,6 +60,16 @@ def _read_manifests(directory: Path) -> dict[str, str]:
 
 def detect_commands(root: Path, start: Path | None = None) -> dict[str, Any]:
     """Detection at the repository root, then the nearest manifest (from `start` up, then one level down)."""
+    found = _detect(root, start)
+    import shutil
+    if shutil.which("python") is None and shutil.which("python3") is not None:  # e.g. Debian without python-is-python3
+        for k in ("build", "test", "lint"):
+            if isinstance(found.get(k), str) and found[k].startswith("python "):
+                found[k] = "python3 " + found[k][len("python "):]
+    return found
+
+
+def _detect(root: Path, start: Path | None) -> dict[str, Any]:
     from cadence.core.detect_commands import detect
     root = root.resolve()
     found = detect(_read_manifests(root))
@@ -110,7 +120,8 @@ def start_loop(root: Path, plan: str, build: str | None = None, test: str | None
                     raise ValueError("empty")
             except ValueError as exc:
                 raise CadenceError("INVALID_COMMAND", f"{k} command {v!r} cannot be parsed: {exc}",
-                                   "Quote arguments as in a POSIX shell (no pipes or && — use a script).", USAGE) from None
+                                   "Quote arguments as in a POSIX shell (no pipes or && — use a script).",
+                                   USAGE) from None
     retries = max_retries if max_retries is not None else int(wf.get("max-retries", 3))
     with project_lock(root, "loop start"):
         try:
@@ -220,8 +231,8 @@ def verify_loop(root: Path) -> dict[str, Any]:
                         "tail": _tail(res["output"])})
     with project_lock(root, "loop verify"):
         state = require_loop(root)
-        task = core.current_task(state)
-        if task is None or task["index"] != index or core.finished(state):
+        now_task = core.current_task(state)
+        if now_task is None or now_task["index"] != index or core.finished(state):
             raise CadenceError("LOOP_CHANGED", "the loop moved on while verify was running; evidence not recorded",
                                "Run 'cadence loop verify' again.", CONFLICT)
         core.add_evidence(state, entries)

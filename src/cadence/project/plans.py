@@ -109,7 +109,8 @@ def list_plans(root: Path) -> list[dict[str, Any]]:
         try:
             p = read_plan(path)
             fm = p["frontmatter"]
-            entry.update(title=p["title"] or path.stem, type=fm.get("type", "unknown"), status=fm.get("status", "draft"),
+            entry.update(title=p["title"] or path.stem, type=fm.get("type", "unknown"),
+                         status=fm.get("status", "draft"),
                          branch=fm.get("branch"), tasks=len(p["tasks"]), created=str(fm.get("created") or ""),
                          issues=p["issues"])
         except CadenceError as exc:
@@ -184,7 +185,7 @@ def commit_plan(root: Path, name: str) -> dict[str, Any]:
                                        "Delete old branches or rename the plan.", CONFLICT)
                 target = f"{base}-{n}"
                 n += 1
-            git.run_git(root, ["switch", "-c", target])
+            git.run_git(root, ["switch", "-c", target] if git.has_head(root) else ["checkout", "-q", "-b", target])
             created = True
     if fm.get("branch") != target:
         fm["branch"] = target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project.fsio import atomic_write
 from cadence.project.paths import GATE
 from cadence.project.workflow import dumps, now, read_json, workflow_config
+
+_AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def change_scope(root: Path, files: list[str] | None = None, base: str | None = None) -> dict[str, Any]:
@@ -38,13 +41,20 @@ def load_gate(root: Path) -> dict[str, Any] | None:
     return data  # type: ignore[no-any-return]
 
 
-def gate_summary(root: Path, reports: list[tuple[str, str]], scope: str | None = None,
+def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], scope: str | None = None,
                  write: bool = True) -> dict[str, Any]:
+    """Aggregate reports ((agent, text) pairs, or a mapping agent → text) and write `.cadence/gate.json`."""
     from cadence.core.gate import summarize
     from cadence.project.loop import load_loop
+    if isinstance(reports, dict):
+        reports = [(str(k), str(v or "")) for k, v in reports.items()]
     if not reports:
         raise CadenceError("NO_REPORTS", "no sub-agent reports given",
                            "Pass at least one: --report testing=testing.md (FILE '-' reads stdin).", USAGE)
+    for agent, _ in reports:
+        if not _AGENT.match(agent):
+            raise CadenceError("INVALID_AGENT", f"invalid agent name: {agent!r}",
+                               "Use a plain name such as testing, security, docs-writer.", USAGE)
     if scope is None:
         try:
             scope = change_scope(root)["scope"]

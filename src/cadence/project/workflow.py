@@ -27,7 +27,7 @@ def workflow_config(root: Path) -> dict[str, Any]:
     """The validated `workflow` section; defaults when the project has no config yet."""
     from cadence.project.paths import CONFIG
     if not (root / CONFIG).is_file():
-        return json.loads(json.dumps(DEFAULT_WORKFLOW))
+        return dict(json.loads(json.dumps(DEFAULT_WORKFLOW)))
     from cadence.content.loader import pipeline_index
     from cadence.project.config import load_config
     cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
@@ -53,6 +53,15 @@ def require_git(root: Path) -> None:
     if not is_repo(root):
         raise CadenceError("NOT_A_GIT_REPO", f"{root} is not inside a git repository",
                            "Run 'git init' (and make a first commit), or pass --root.", PRECONDITION)
+
+
+def maybe_lock(root: Path, command: str) -> Any:
+    """The project lock when `root` is a cadence project; no lock (and no `.cadence/` created) otherwise."""
+    import contextlib
+
+    from cadence.project.lock import project_lock
+    from cadence.project.paths import DIR
+    return project_lock(root, command) if (root / DIR).is_dir() else contextlib.nullcontext()
 
 
 def dumps(data: Any) -> str:

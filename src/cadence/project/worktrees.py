@@ -169,6 +169,14 @@ def _merged(main: Path, branch: str) -> bool:
     return any(git.rev_parse(main, r) and git.is_ancestor(main, tip, r) for r in refs)
 
 
+def _same_as_main(main: Path, wt: Path, rel: str) -> bool:
+    a, b = wt / rel, main / rel
+    try:
+        return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
 def remove_worktree(root: Path, name: str, delete_branch: bool = False, force: bool = False) -> dict[str, Any]:
     """Remove `.worktrees/<name>`: refuses a dirty worktree or an unmerged branch unless `force`.
     Works from the main tree or from inside the worktree (git runs from the main root)."""
@@ -181,9 +189,13 @@ def remove_worktree(root: Path, name: str, delete_branch: bool = False, force: b
                            "Run 'cadence worktree list'.", PRECONDITION)
     branch = entry["branch"]
     problems = []
+    copies = False
     if path.is_dir():
         st = git.status(path)
-        dirty = st["staged"] + st["unstaged"] + st["untracked"] + st["conflicted"]
+        # untracked files identical to the main tree's (the shared plans / config copies) lose nothing
+        untracked = [u for u in st["untracked"] if not _same_as_main(main, path, u)]
+        dirty = st["staged"] + st["unstaged"] + untracked + st["conflicted"]
+        copies = len(untracked) < len(st["untracked"])
         if dirty:
             problems.append(f"{len(dirty)} uncommitted or untracked file(s): " + ", ".join(dirty[:5]))
     if branch and not _merged(main, str(branch)):
@@ -192,7 +204,7 @@ def remove_worktree(root: Path, name: str, delete_branch: bool = False, force: b
         raise CadenceError("WORKTREE_NOT_SAFE", f"refusing to remove worktree {name}: " + "; ".join(problems),
                            "Commit / push / merge first, or pass --force to discard (the branch is kept unless "
                            "--delete-branch).", PRECONDITION, data={"problems": problems})
-    git.run_git(main, ["worktree", "remove", *(["--force"] if force else []), str(path)])
+    git.run_git(main, ["worktree", "remove", *(["--force"] if force or copies else []), str(path)])
     deleted = False
     if delete_branch and branch:
         git.run_git(main, ["branch", "-D" if force else "-d", str(branch)])

@@ -230,10 +230,15 @@ def default_branch(cwd: Path, remote: str = "origin") -> str | None:
 
 def worktree_list(cwd: Path) -> list[dict[str, object]]:
     """`git worktree list --porcelain -z`: path, head, branch (None when detached), flags."""
-    raw = run_git(cwd, ["worktree", "list", "--porcelain", "-z"])
+    try:
+        raw = run_git(cwd, ["worktree", "list", "--porcelain", "-z"])
+        sep = "\0"
+    except GitError:  # git < 2.36 has no -z here
+        raw = run_git(cwd, ["worktree", "list", "--porcelain"])
+        sep = "\n"
     items: list[dict[str, object]] = []
     cur: dict[str, object] = {}
-    for field in raw.split("\0"):
+    for field in raw.split(sep):
         if not field:
             if cur:
                 items.append(cur)
