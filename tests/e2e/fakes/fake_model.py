@@ -4,8 +4,9 @@
 
 It answers the first request of a conversation with a call of the offered tool whose name ends
 in TOOL (arguments ARGS_JSON), and, once the tool's result comes back, with the text
-`RESULT:<tool output>`. Speaks the OpenAI Responses API (Codex) and the Anthropic Messages API
-(Claude Code), streaming (SSE) as the clients ask. Every request is appended to LOGFILE.
+`RESULT:<tool output>`. Speaks the OpenAI Responses API (Codex), the Anthropic Messages API
+(Claude Code), OpenAI chat completions (OpenCode) and Gemini generateContent (Gemini CLI),
+streaming (SSE) as the clients ask. Every request is appended to LOGFILE.
 """
 
 from __future__ import annotations
@@ -85,6 +86,49 @@ def messages(body: dict) -> bytes:
                 ("message_stop", {"type": "message_stop"})])
 
 
+def chat(body: dict) -> bytes:
+    msgs = body.get("messages", [])
+    tool_msgs = [m for m in msgs if m.get("role") == "tool"]
+
+    def chunk(delta: dict, finish: str | None = None) -> bytes:
+        data = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body.get("model", "fake"),
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return f"data: {json.dumps(data)}\n\n".encode()
+    tools = [{"name": t.get("function", {}).get("name", "")} for t in body.get("tools", [])]
+    name, _ = find_tool(tools)
+    if tool_msgs or not name:
+        content = tool_msgs[-1].get("content") if tool_msgs else "ok"
+        text = content if isinstance(content, str) else json.dumps(content)
+        parts = [chunk({"role": "assistant", "content": ("RESULT:" + text) if tool_msgs else "Fake title"}),
+                 chunk({}, "stop")]
+    else:
+        parts = [chunk({"role": "assistant", "tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                                              "function": {"name": name, "arguments": ARGS}}]}),
+                 chunk({}, "tool_calls")]
+    usage = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake", "choices": [],
+             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return b"".join(parts) + f"data: {json.dumps(usage)}\n\n".encode() + b"data: [DONE]\n\n"
+
+
+def gemini(body: dict, stream: bool) -> bytes:
+    result = None
+    for c in body.get("contents", []):
+        for part in c.get("parts", []):
+            if "functionResponse" in part:
+                result = part["functionResponse"].get("response")
+    decls = [d for t in body.get("tools", []) for d in t.get("functionDeclarations", [])]
+    name, _ = find_tool(decls)
+    if result is not None:
+        parts = [{"text": "RESULT:" + json.dumps(result)}]
+    elif name:
+        parts = [{"functionCall": {"name": name, "args": json.loads(ARGS)}}]
+    else:
+        parts = [{"text": '{"reasoning": "done", "next_speaker": "user"}'}]
+    data = {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}}
+    return f"data: {json.dumps(data)}\n\n".encode() if stream else json.dumps(data).encode()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -96,8 +140,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {}
+        ctype = "text/event-stream"
         if self.path.endswith("/responses"):
             payload = responses(body)
+        elif self.path.endswith("/chat/completions"):
+            payload = chat(body)
+        elif ":streamGenerateContent" in self.path or ":generateContent" in self.path:
+            stream = ":streamGenerateContent" in self.path
+            payload = gemini(body, stream)
+            ctype = "text/event-stream" if stream else "application/json"
+        elif ":countTokens" in self.path:
+            payload, ctype = b'{"totalTokens": 1}', "application/json"
         elif "/messages" in self.path and "count_tokens" not in self.path:
             if not body.get("tools"):  # side requests (titles, summaries): a plain answer
                 body = {**body, "messages": [{"content": [{"type": "tool_result", "content": "ok"}]}]}
@@ -111,7 +164,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
             return
         self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-type", ctype)
         self.send_header("content-length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

@@ -1,0 +1,83 @@
+"""Agents and skill packs: they validate, their references resolve, and the reviewers' example reports
+parse through the quality gate into the verdict they state."""
+
+import json
+import re
+
+import pytest
+
+from cadence.content.loader import knowledge_path, load_agents, load_skills
+from cadence.core.gate import parse_report, summarize
+
+ROSTER = {"architect", "implement", "fix", "testing", "security", "audit", "docs-writer", "perf", "devops", "coder",
+          "refactor", "debug"}
+REVIEWERS = ("testing", "security", "audit", "docs-writer", "perf", "devops")
+PACKS = {"frontend-development", "ui-design", "backend-development", "mobile-development", "desktop-development",
+         "database-design", "api-design", "testing-strategies", "security-hardening", "deployment-automation",
+         "architecture-patterns", "design-patterns", "performance-optimization", "code-quality", "git-workflow",
+         "monitoring-observability", "data-engineering", "cadence-pipeline", "cadence-workflow"}
+ALL_TOOLS = set("""plan_load plan_save repl_status repl_verify repl_report change_scope quality_gate_summary task_finalize
+pipeline_next pipeline_run plan_list plan_commit repl_init repl_resume repl_summary branch_status branch_create
+worktree_create worktree_list worktree_remove docs_save docs_index session_save pipeline_status pipeline_complete
+pipeline_skip knowledge_get plan_delete plan_overlaps branch_switch docs_init docs_list session_list session_load
+github_status github_issues github_projects knowledge_search decision_log cadence_status""".split())  # mcp.md
+EXPECTED = {"PASS": "GO", "PASS WITH WARNINGS": "GO-WITH-WARNINGS", "FAIL": "NO-GO"}
+
+
+@pytest.fixture(scope="module")
+def agents():
+    found, problems = load_agents()
+    assert problems == []
+    return found
+
+
+def test_roster_and_modes(agents):
+    assert set(agents) == ROSTER
+    assert {n for n, a in agents.items() if a["mode"] == "primary"} == {"architect", "implement", "fix"}
+    for a in agents.values():
+        assert len(a["body"].splitlines()) >= 80, a["name"]
+
+
+def test_read_only_boundaries(agents):
+    read_only = {n for n, a in agents.items() if a["permissions"].get("edit") == "deny"}
+    assert {"architect", "security", "audit"} <= read_only
+    for name in read_only:
+        assert not {"write", "edit"} & set(agents[name]["tools"]), name
+    assert set(agents["architect"]["launches"]) <= read_only  # the architect cannot launch a writer
+
+
+def test_primary_agents_drive_the_evidence_workflow(agents):
+    body = agents["implement"]["body"]
+    for tool in ("repl_init", "repl_verify", "repl_report", "change_scope", "quality_gate_summary", "task_finalize"):
+        assert tool in body
+    assert body.index("repl_verify") < body.index("repl_report")
+    assert body.index("quality_gate_summary") < body.rindex("task_finalize")
+    assert "plan_save" in agents["architect"]["body"]
+
+
+@pytest.mark.parametrize("name", REVIEWERS)
+def test_reviewer_example_reports_parse_into_their_verdict(agents, name):
+    body = agents[name]["body"]
+    example = body[body.index("## Example report"):]
+    block = re.findall(r"```json\n(.*?)```", example, re.S)[-1]
+    stated = json.loads(block)["verdict"]
+    parsed = parse_report(name, example)
+    assert parsed["parsed"] and parsed["verdict"] == stated
+    assert summarize([(name, example)])["recommendation"] == EXPECTED[stated]
+
+
+def test_skill_packs_resolve():
+    packs, problems = load_skills()
+    assert problems == [] and set(packs) == PACKS
+    for p in packs.values():
+        assert len(p["description"]) <= 1024
+        for entry in p["entries"]:
+            assert knowledge_path(entry) is not None, (p["name"], entry)
+    assert packs["cadence-pipeline"]["entries"][0] == "cadence-pipeline"
+
+
+def test_agent_skills_and_mcp_tools_exist(agents):
+    packs, _ = load_skills()
+    for a in agents.values():
+        assert set(a["skills"]) <= set(packs), a["name"]
+        assert set(a["mcp"]) <= ALL_TOOLS, (a["name"], set(a["mcp"]) - ALL_TOOLS)
