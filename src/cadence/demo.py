@@ -124,13 +124,13 @@ Both tasks have tests for every acceptance criterion; the suite runs in 0.01 s.
 ```
 """
 
-DOCS_REPORT = """\
-## Docs review
+PASS_REPORT = """\
+## {agent} review
 
-The README needs no change for this feature.
+Nothing to report for this change.
 
 ```json
-{"verdict": "PASS", "findings": []}
+{{"verdict": "PASS", "findings": []}}
 ```
 """
 
@@ -188,6 +188,9 @@ class Demo:
                             "tool-library", "--project-type", "cli", "--cli-interactivity", "args-only",
                             "--clients", "claude,opencode,codex,gemini")
         self.say(f"  {init['steps']} pipeline steps for an mvp cli project; clients: {', '.join(init['clients'])}")
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", "Set up cadence")
+        self.say("committed the cadence setup (config, state, rendered client files)")
         nxt = self.cadence("what can run now", "next", "--count", "3")
         self.say("  eligible: " + ", ".join(e["name"] for e in nxt["eligible"]))
         for step, output, text in (
@@ -227,12 +230,13 @@ class Demo:
         scope = self.cadence("classify the change", "scope")
         self.say(f"  scope {scope['scope']}: reviewers {', '.join(scope['agents'])}")
         reports = []
-        for agent, text in (("testing", TESTING_REPORT), ("docs-writer", DOCS_REPORT)):
+        for agent in scope["agents"]:
+            text = TESTING_REPORT if agent == "testing" else PASS_REPORT.format(agent=agent)
             path = self.scratch / f"{agent}.md"
             path.write_text(text, encoding="utf-8")
             reports += ["--report", f"{agent}={path}"]
         gate = self.cadence("quality gate over the reviewers' reports", "gate", "summary", *reports)
-        self.say(f"  recommendation: {gate['recommendation']}")
+        self.say(f"  recommendation: {gate['recommendation']} ({len(reports) // 2} reports, as the scope asked)")
         finish = self.cadence("finish: stage safely, commit (no push in the demo)", "finish", "--message",
                               "feat: due dates for loans", "--no-push")
         self.say(f"  commit {str(finish['commit'])[:10]} on {finish['branch']}; PR command: "
@@ -288,4 +292,6 @@ def run_demo(ctx: Context, keep: bool = False) -> tuple[dict[str, Any], str]:
     else:
         shutil.rmtree(base, ignore_errors=True)
         data["root"] = None
-    return data, "" if not ctx.json else ""
+    closing = (f"{paint('✓', '32')} demo complete: the pipeline, a verified loop, a {data['gate']} gate and a local "
+               "commit, rendered for four clients and served over MCP.\n  In your own repository: cadence init")
+    return data, closing

@@ -227,3 +227,119 @@ def test_mcp_inspector_reads_the_generated_mcp_json(world: dict[str, Path]) -> N
     assert out.returncode == 0, out.stdout + out.stderr
     res = json.loads(out.stdout)
     assert res["isError"] is False and res["structuredContent"]["progress"]["enabled"] > 0
+
+
+# ---------------------------------------------------------------- end to end through a fake model (§8)
+
+FAKES = Path(__file__).resolve().parent / "fakes"
+
+
+def _port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def with_fake_model(world: dict[str, Path], client: str, cmd: list[str], tool: str, args: str, tmp_path: Path,
+                    extra_env: dict[str, str], port: int) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
+    log = tmp_path / "model.log"
+    env = {**client_env(world, client), **extra_env}
+    import tempfile
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.run([*NETNS, sys.executable, str(FAKES / "inns.py"), str(port), str(log), tool, args, "--",
+                               *cmd], cwd=world["proj"], env=env, stdout=out, stderr=subprocess.PIPE, text=True,
+                              timeout=180, stdin=subprocess.DEVNULL)
+        out.seek(0)
+        res = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), proc.stderr)
+    requests = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return res, requests
+
+
+def test_claude_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
+    port = _port()
+    res, _ = with_fake_model(world, "claude", [binary("claude"), "-p", "call pipeline_next", "--output-format",
+                                              "stream-json", "--verbose", "--settings", CLAUDE_SETTINGS,
+                                              "--allowedTools", "mcp__cadence__pipeline_next"],
+                             "pipeline_next", '{"count": 1}', tmp_path,
+                             {"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "sk-fake",
+                              "ENABLE_TOOL_SEARCH": "false"}, port)
+    events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    result = next((e for e in events if e.get("type") == "result"), {})
+    assert result.get("is_error") is False, res.stdout[-2000:] + res.stderr[-2000:]
+    assert result["result"].startswith("RESULT:") and "create-vision" in result["result"]
+
+
+def test_claude_slash_command_expands_to_the_thin_prompt(world: dict[str, Path], tmp_path: Path) -> None:
+    port = _port()
+    res, requests = with_fake_model(world, "claude", [binary("claude"), "-p", "/cadence:create-vision be brief",
+                                                      "--output-format", "stream-json", "--verbose", "--settings",
+                                                      CLAUDE_SETTINGS, "--allowedTools", "mcp__cadence__pipeline_run"],
+                                    "pipeline_run", '{"step": "create-vision"}', tmp_path,
+                                    {"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "sk-fake",
+                                     "ENABLE_TOOL_SEARCH": "false"}, port)
+    bodies = "\n".join(r["body"] for r in requests)
+    assert "cadence run create-vision" in bodies and "be brief" in bodies, res.stdout[-1500:]
+    assert "# Create Vision" in bodies or "docs/vision.md" in bodies  # pipeline_run's prompt came back
+
+
+def test_codex_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
+    port = _port()
+    home = world["home-codex"] / "codex"
+    cfg = (home / "config.toml").read_text()
+    (home / "config.toml").write_text(
+        f'model = "fake-model"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\n'
+        f'base_url = "http://127.0.0.1:{port}/v1"\nenv_key = "FAKE_API_KEY"\nwire_api = "responses"\n' + cfg)
+    try:
+        res, _ = with_fake_model(world, "codex", [
+            binary("codex"), "exec", "--json", "--skip-git-repo-check", "-s", "read-only",
+            "-c", 'mcp_servers.cadence.default_tools_approval_mode="approve"', "-c", "mcp_servers.cadence.required=true",
+            "call pipeline_next"], "pipeline_next", '{"count": 1}', tmp_path, {"FAKE_API_KEY": "x"}, port)
+    finally:
+        (home / "config.toml").write_text(cfg)
+    events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    calls = [e["item"] for e in events if e.get("type") == "item.completed"
+             and e["item"].get("type") == "mcp_tool_call"]
+    assert calls and calls[0]["server"] == "cadence" and calls[0]["status"] == "completed", res.stdout[-2000:]
+    assert "create-vision" in json.dumps(calls[0]["result"])
+
+
+def test_opencode_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
+    port = _port()
+    config = {"provider": {"fake": {"npm": "@ai-sdk/openai-compatible",
+                                    "options": {"baseURL": f"http://127.0.0.1:{port}/v1", "apiKey": "x"},
+                                    "models": {"fake-model": {"tool_call": True}}}},
+              "model": "fake/fake-model", "small_model": "fake/fake-model"}
+    res, _ = with_fake_model(world, "opencode", [binary("opencode"), "run", "--format", "json", "call pipeline_next"],
+                             "pipeline_next", '{"count": 1}', tmp_path,
+                             {"OPENCODE_CONFIG_CONTENT": json.dumps(config)}, port)
+    events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    uses = [e["part"] for e in events if e.get("type") == "tool_use"]
+    assert uses and uses[0]["tool"] == "cadence_pipeline_next", res.stdout[-2000:] + res.stderr[-1000:]
+    assert uses[0]["state"]["status"] == "completed" and "create-vision" in uses[0]["state"]["output"]
+
+
+def test_gemini_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
+    port = _port()
+    settings = world["home-gemini"] / ".gemini" / "settings.json"
+    original = settings.read_text()
+    data = json.loads(original)
+    data["security"] = {"auth": {"selectedType": "gemini-api-key"}}
+    settings.write_text(json.dumps(data))
+    try:
+        res, _ = with_fake_model(world, "gemini", [binary("gemini"), "-p", "call pipeline_next", "--output-format",
+                                                   "stream-json", "--yolo"], "pipeline_next", '{"count": 1}', tmp_path,
+                                 {"GEMINI_API_KEY": "fake", "GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{port}"}, port)
+        events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith('{"type"')]
+        results = [e for e in events if e.get("type") == "tool_result"]
+        assert results and results[0]["status"] == "success", res.stdout[-2000:] + res.stderr[-1000:]
+        assert "create-vision" in results[0]["output"]
+        res, requests = with_fake_model(world, "gemini", [binary("gemini"), "-p", "/cadence:create-vision be brief",
+                                                          "--output-format", "stream-json", "--yolo"],
+                                        "no_such_tool", "{}", tmp_path,
+                                        {"GEMINI_API_KEY": "fake",
+                                         "GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{port}"}, port)
+        assert "FileCommandLoader" not in res.stderr and "Skipping invalid command" not in res.stderr
+        assert any("cadence run create-vision be brief" in r["body"] for r in requests), res.stderr[-1500:]
+    finally:
+        settings.write_text(original)
