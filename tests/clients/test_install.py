@@ -245,10 +245,27 @@ def test_doctor_reports_drift_and_repairs_missing_files(project: Path) -> None:
 
 def test_broken_user_config_is_an_error_not_a_rewrite(project: Path) -> None:
     (project / "opencode.json").write_text('{"theme": ')
-    r = cli("--root", str(project), "--json", "install", "--client", "opencode")
+    before = tree_snapshot(project)
+    r = cli("--root", str(project), "--json", "install", "--client", "claude", "--client", "opencode")
     assert r.code == 5
     assert r.json["error"]["code"] == "CONFIG_FILE_INVALID"
-    assert (project / "opencode.json").read_text() == '{"theme": '
+    assert tree_snapshot(project) == before  # checked before anything was written
+
+
+def test_a_failure_midway_is_recorded_so_uninstall_undoes_it(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cadence.clients import engine
+    before = tree_snapshot(project)
+    real = engine._install_block
+
+    def boom(*a: object, **k: object) -> object:
+        raise OSError("disk full")
+    monkeypatch.setattr(engine, "_install_block", boom)
+    with pytest.raises(OSError):
+        engine.install(project, ["claude"])
+    monkeypatch.setattr(engine, "_install_block", real)
+    assert (project / ".claude/agents/architect.md").is_file()
+    uninstall(project)
+    assert tree_snapshot(project) == before
 
 
 def test_unknown_client_is_a_usage_error(project: Path) -> None:
@@ -284,3 +301,38 @@ def test_corrupt_or_hostile_manifest_is_refused(project: Path, manifest: str) ->
     r = cli("--root", str(project), "--json", "uninstall")
     assert r.code in (3, 5), r
     assert r.json["error"]["code"] in ("MANIFEST_CORRUPT", "INVALID_PATH")
+
+
+def test_init_survives_a_failed_client_install(repo: Path) -> None:
+    (repo / "opencode.json").write_text('{"broken": ')
+    r = cli("--root", str(repo), "--json", "init", "--no-input", "--clients", "opencode")
+    assert r.code == 0, r
+    assert any("client installation failed" in w for w in r.json["warnings"])
+    assert (repo / ".cadence/config.yml").is_file()
+    assert (repo / "opencode.json").read_text() == '{"broken": '
+
+
+def test_doctor_starts_the_server(project: Path) -> None:
+    install(project, "--client", "claude")
+    r = cli("--root", str(project), "--json", "doctor")
+    assert r.code == 0, r
+    checks = {c["name"]: c for c in r.json["data"]["checks"]}
+    assert checks["mcp-server"]["ok"] and "tools/list (27 tools" in checks["mcp-server"]["message"]
+
+
+def test_user_scope_follows_xdg_config_home_and_codex_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
+    monkeypatch.setenv("CODEX_HOME", str(home / "cx"))
+    install(tmp_path, "--scope", "user", "--client", "opencode", "--client", "codex")
+    assert (home / "xdg/opencode/agents/architect.md").is_file()
+    assert (home / "xdg/opencode/opencode.json").is_file()
+    assert (home / "cx/agents/architect.toml").is_file() and (home / "cx/config.toml").is_file()
+    assert (home / "xdg/cadence/manifest.json").is_file()
+    uninstall(tmp_path, "--scope", "user")
+    assert not any(home.rglob("*"))
+    monkeypatch.setenv("CODEX_HOME", str(tmp_path / "elsewhere"))
+    r = cli("--root", str(tmp_path), "--json", "install", "--scope", "user", "--client", "codex")
+    assert r.code == 1 and r.json["error"]["code"] == "USER_DIR_OUTSIDE_HOME"

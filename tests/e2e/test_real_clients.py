@@ -87,7 +87,7 @@ def client_env(world: dict[str, Path], client: str) -> dict[str, str]:
     return {**os.environ, **CLIENT_ENV, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
             "XDG_DATA_HOME": str(home / ".local/share"), "XDG_CACHE_HOME": str(home / ".cache"),
             "XDG_STATE_HOME": str(home / ".local/state"), "CODEX_HOME": str(home / "codex"),
-            "CADENCE_CACHE_DIR": str(world["cache"])}
+            "CADENCE_CACHE_DIR": str(world["cache"]), "PWD": str(world["proj"])}  # opencode trusts $PWD
 
 
 def run(world: dict[str, Path], client: str, args: list[str], cwd: Path | None = None,
@@ -267,7 +267,7 @@ def test_claude_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path]
     events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     result = next((e for e in events if e.get("type") == "result"), {})
     assert result.get("is_error") is False, res.stdout[-2000:] + res.stderr[-2000:]
-    assert result["result"].startswith("RESULT:") and "create-vision" in result["result"]
+    assert result["result"].startswith("RESULT:") and "eligible" in result["result"]
 
 
 def test_claude_slash_command_expands_to_the_thin_prompt(world: dict[str, Path], tmp_path: Path) -> None:
@@ -293,15 +293,16 @@ def test_codex_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path],
     try:
         res, _ = with_fake_model(world, "codex", [
             binary("codex"), "exec", "--json", "--skip-git-repo-check", "-s", "read-only",
-            "-c", 'mcp_servers.cadence.default_tools_approval_mode="approve"', "-c", "mcp_servers.cadence.required=true",
-            "call pipeline_next"], "pipeline_next", '{"count": 1}', tmp_path, {"FAKE_API_KEY": "x"}, port)
+            "-c", 'mcp_servers.cadence.default_tools_approval_mode="approve"',
+            "-c", "mcp_servers.cadence.required=true", "call pipeline_next"],
+            "pipeline_next", '{"count": 1}', tmp_path, {"FAKE_API_KEY": "x"}, port)
     finally:
         (home / "config.toml").write_text(cfg)
     events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     calls = [e["item"] for e in events if e.get("type") == "item.completed"
              and e["item"].get("type") == "mcp_tool_call"]
     assert calls and calls[0]["server"] == "cadence" and calls[0]["status"] == "completed", res.stdout[-2000:]
-    assert "create-vision" in json.dumps(calls[0]["result"])
+    assert "eligible" in json.dumps(calls[0]["result"])
 
 
 def test_opencode_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
@@ -310,13 +311,14 @@ def test_opencode_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Pat
                                     "options": {"baseURL": f"http://127.0.0.1:{port}/v1", "apiKey": "x"},
                                     "models": {"fake-model": {"tool_call": True}}}},
               "model": "fake/fake-model", "small_model": "fake/fake-model"}
-    res, _ = with_fake_model(world, "opencode", [binary("opencode"), "run", "--format", "json", "call pipeline_next"],
-                             "pipeline_next", '{"count": 1}', tmp_path,
-                             {"OPENCODE_CONFIG_CONTENT": json.dumps(config)}, port)
+    cmd = [binary("opencode"), "run", "--format", "json", "call pipeline_next"]
+    res, reqs = with_fake_model(world, "opencode", cmd, "pipeline_next", '{"count": 1}', tmp_path,
+                                {"OPENCODE_CONFIG_CONTENT": json.dumps(config)}, port)
     events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     uses = [e["part"] for e in events if e.get("type") == "tool_use"]
-    assert uses and uses[0]["tool"] == "cadence_pipeline_next", res.stdout[-2000:] + res.stderr[-1000:]
-    assert uses[0]["state"]["status"] == "completed" and "create-vision" in uses[0]["state"]["output"]
+    offered = [[t["function"]["name"] for t in json.loads(r["body"]).get("tools", [])][:12] for r in reqs]
+    assert uses and uses[0]["tool"] == "cadence_pipeline_next", json.dumps(offered) + res.stderr[-1000:]
+    assert uses[0]["state"]["status"] == "completed" and "eligible" in uses[0]["state"]["output"]
 
 
 def test_gemini_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
@@ -333,13 +335,53 @@ def test_gemini_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path]
         events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith('{"type"')]
         results = [e for e in events if e.get("type") == "tool_result"]
         assert results and results[0]["status"] == "success", res.stdout[-2000:] + res.stderr[-1000:]
-        assert "create-vision" in results[0]["output"]
+        assert "eligible" in results[0]["output"]
         res, requests = with_fake_model(world, "gemini", [binary("gemini"), "-p", "/cadence:create-vision be brief",
                                                           "--output-format", "stream-json", "--yolo"],
                                         "no_such_tool", "{}", tmp_path,
                                         {"GEMINI_API_KEY": "fake",
                                          "GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{port}"}, port)
         assert "FileCommandLoader" not in res.stderr and "Skipping invalid command" not in res.stderr
-        assert any("cadence run create-vision be brief" in r["body"] for r in requests), res.stderr[-1500:]
+        assert any("cadence run create-vision" in r["body"] and "be brief" in r["body"] for r in requests), \
+            res.stderr[-1500:]
     finally:
         settings.write_text(original)
+
+
+def test_gemini_loads_cadence_subagents_when_enabled(world: dict[str, Path], tmp_path: Path) -> None:
+    """Gemini renders `.gemini/agents/` only when subagents are enabled; project agents also need the
+    user's acknowledgement (by content hash), which the test writes the way `/agents` would."""
+    import hashlib
+    gm = binary("gemini")
+    proj = tmp_path / "agents-proj"
+    proj.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=proj, check=True)
+    (proj / ".gemini").mkdir()
+    (proj / ".gemini/settings.json").write_text('{"experimental": {"enableAgents": true}}\n')
+    r = subprocess.run([sys.executable, "-m", "cadence", "--root", str(proj), "install", "--client", "gemini"],
+                       capture_output=True, text=True, env={**os.environ, "CADENCE_CACHE_DIR": str(world["cache"])},
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    agents = sorted((proj / ".gemini/agents").glob("*.md"))
+    assert len(agents) >= 9
+    home = tmp_path / "gemini-home"
+    shutil.copytree(world["home-gemini"], home)
+    settings = json.loads((home / ".gemini/settings.json").read_text())
+    settings["security"] = {"auth": {"selectedType": "gemini-api-key"}}
+    (home / ".gemini/settings.json").write_text(json.dumps(settings))
+    (home / ".gemini/trustedFolders.json").write_text(json.dumps({str(proj): "TRUST_FOLDER"}))
+    (home / ".gemini/acknowledgments").mkdir()
+    (home / ".gemini/acknowledgments/agents.json").write_text(json.dumps(
+        {str(proj): {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in agents}}))
+    port = _port()
+    log = tmp_path / "model.log"
+    env = {**client_env(world, "gemini"), "HOME": str(home), "PWD": str(proj), "GEMINI_API_KEY": "fake",
+           "GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{port}"}
+    proc = subprocess.run([*NETNS, sys.executable, str(FAKES / "inns.py"), str(port), str(log), "no_such_tool", "{}",
+                           "--", gm, "-p", "hi", "--output-format", "stream-json", "--yolo"], cwd=proj, env=env,
+                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    assert "Agent loading error" not in proc.stderr, proc.stderr[-2000:]
+    system = "\n".join(json.dumps(json.loads(json.loads(line)["body"]).get("systemInstruction", ""))
+                       for line in log.read_text().splitlines())
+    offered = set(re.findall(r"<name>([^<]+)</name>", system.replace("\\n", "")))
+    assert {p.stem for p in agents} <= offered, sorted(offered)

@@ -41,15 +41,26 @@ SYMBOL = {"create": ("+", "32"), "update": ("~", "33"), "overwrite": ("!", "33")
 
 
 def render_plan(data: dict[str, Any], verb: str, verbose: bool = False) -> str:
+    """One line per shared file and per conflict; whole files grouped by folder unless --verbose."""
     lines = []
+    groups: dict[tuple[str, str], int] = {}
     for p in data["plan"]:
         if p["action"] in ("keep", "keep-shared") and not verbose:
+            continue
+        if not verbose and p["type"] == "file" and p["action"] in ("create", "update", "remove", "restore"):
+            parts = p["path"].split("/")
+            folder = "/".join(parts[:3 if parts[0] == ".config" else 2][:len(parts) - 1]) or "."
+            groups[(p["action"], folder)] = groups.get((p["action"], folder), 0) + 1
             continue
         sym, colour = SYMBOL.get(p["action"], ("·", "2"))
         lines.append(f"  {paint(sym, colour)} {p['action']:<13} {p['path']}"
                      + (f"  ({p['type']})" if p["type"] != "file" else ""))
+    for (action, folder), n in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        sym, colour = SYMBOL.get(action, ("·", "2"))
+        lines.append(f"  {paint(sym, colour)} {action:<13} {folder}/  ({n} file{'s' if n != 1 else ''})")
     counts = ", ".join(f"{n} {a}" for a, n in sorted(data["counts"].items())) or "nothing to do"
-    head = f"{'would ' + verb if data.get('dry_run') else verb} for {', '.join(data['clients']) or 'no client'}" \
+    done = {"install": "installed", "uninstall": "uninstalled"}[verb]
+    head = f"{'would ' + verb if data.get('dry_run') else done} for {', '.join(data['clients']) or 'no client'}" \
            f" ({data['scope']} scope): {counts}"
     return "\n".join([head, *lines])
 
@@ -67,7 +78,10 @@ def cmd_install(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.clients.engine import install
     data = install(_root_for(ctx, args.scope), _split(args.clients), args.scope, args.dry_run, args.force)
     ctx.warnings.extend(data.pop("warnings"))
-    return data, render_plan(data, "installed", args.verbose)
+    text = render_plan(data, "install", args.verbose)
+    if not args.dry_run and any(p["action"] == "create" for p in data["plan"]):
+        text += "".join(f"\n  note: {n}" for n in data["notes"])
+    return data, text
 
 
 def add_uninstall(p: argparse.ArgumentParser) -> None:
@@ -82,16 +96,23 @@ def cmd_uninstall(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     ctx.warnings.extend(data.pop("warnings"))
     if data.get("message"):
         return data, data["message"]
-    text = render_plan(data, "uninstalled", args.verbose)
+    text = render_plan(data, "uninstall", args.verbose)
     if data.get("left_modified"):
         text += "\n  left files you changed: " + ", ".join(data["left_modified"])
     return data, text
 
 
 def install_for_init(ctx: Context, root: Path, clients: list[str]) -> dict[str, Any]:
-    """What `cadence init` calls for its configured clients (the same function as `cadence install`)."""
+    """What `cadence init` calls for its configured clients (the same function as `cadence install`).
+
+    The project is initialised by then, so a failure here (say, a broken opencode.json) becomes a
+    warning with the fix, not a failed init."""
     from cadence.clients.engine import install
-    data = install(root, clients, "project")
+    try:
+        data = install(root, clients, "project")
+    except CadenceError as err:
+        ctx.warn(f"client installation failed: {err.message}. {err.hint} Then run 'cadence install'.")
+        return {"error": err.to_dict()}
     ctx.warnings.extend(data.pop("warnings"))
     return data
 
@@ -230,7 +251,14 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
     for item in d["legacy"]:
         checks.append({"name": f"format:{item['client']}", "ok": False, "message": f"{item['path']}: {item['message']}",
                        "fix": "Move or delete the legacy files; cadence renders the current format."})
-    configured = d["clients"]
+    configured = list(d["clients"])
+    try:
+        from cadence.content.loader import pipeline_index
+        from cadence.project.config import load_config
+        cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
+        configured += [c for c in cfg.get("clients") or [] if c not in configured]
+    except CadenceError:
+        pass
     for c in ORDER:
         if c not in configured:
             continue
@@ -254,47 +282,14 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
 
 
 def server_check(root: Path) -> dict[str, Any]:
-    """Start `cadence mcp` and ask for tools/list over stdio (plain JSON-RPC, no SDK import here)."""
-    import json
-    import subprocess
-    import sys
-    import time
-    msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
-             "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                        "clientInfo": {"name": "cadence-doctor", "version": "1"}}},
-            {"jsonrpc": "2.0", "method": "notifications/initialized"},
-            {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]
-    start = time.monotonic()
+    """Start `cadence mcp` and ask for tools/list over stdio."""
+    from cadence.clients.probe import list_tools
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "cadence", "mcp", "--root", str(root)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        assert proc.stdin and proc.stdout
-        for m in msgs:
-            proc.stdin.write(json.dumps(m) + "\n")
-        proc.stdin.flush()
-        tools = None
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            msg = json.loads(line)
-            if msg.get("id") == 2:
-                tools = msg.get("result", {}).get("tools")
-                break
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    except (OSError, ValueError) as exc:
-        return {"name": "mcp-server", "ok": False, "message": f"cannot start: {exc}",
-                "fix": "Run 'cadence mcp --debug'."}
-    if tools is None:
-        return {"name": "mcp-server", "ok": False, "message": "the server did not answer tools/list",
-                "fix": "Run 'cadence mcp' by hand to see its error on stderr."}
+        res = list_tools(root)
+    except CadenceError as err:
+        return {"name": "mcp-server", "ok": False, "message": err.message, "fix": err.hint}
     return {"name": "mcp-server", "ok": True,
-            "message": f"answers tools/list ({len(tools)} tools, {time.monotonic() - start:.1f}s)"}
+            "message": f"answers tools/list ({len(res['tools'])} tools, {res['seconds']:.1f}s)"}
 
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

@@ -72,6 +72,11 @@ class RenderContext:
     server_command: list[str] = field(default_factory=lambda: ["cadence", "mcp"])
     env: dict[str, str] = field(default_factory=dict)
 
+    def user_dir(self, client: str) -> str:
+        """A client's config dir relative to the home directory (user scope), honouring
+        XDG_CONFIG_HOME (OpenCode) and CODEX_HOME (Codex) when they point inside the home."""
+        return user_dir(client, self.base)
+
     def model_for(self, agent: dict[str, Any]) -> str | None:
         """The configured model for an agent: per-agent, else its tier (primary / subagent)."""
         per = (self.models.get("agents") or {}).get(agent["name"])
@@ -81,6 +86,23 @@ class RenderContext:
         return str(tier) if tier else None
 
 
+def user_dir(client: str, home: Path) -> str:
+    import os
+    env, default = {"opencode": ("XDG_CONFIG_HOME", ".config/opencode"), "codex": ("CODEX_HOME", ".codex"),
+                    "claude": ("", ".claude"), "gemini": ("", ".gemini")}[client]
+    raw = os.environ.get(env) if env else None
+    if not raw:
+        return default
+    target = Path(raw).expanduser() / ("opencode" if client == "opencode" else "")
+    try:
+        return target.resolve().relative_to(home.resolve()).as_posix().rstrip("/")
+    except ValueError:
+        from cadence.errors import USAGE, CadenceError
+        raise CadenceError("USER_DIR_OUTSIDE_HOME", f"{env}={raw} is outside the home directory {home}",
+                           f"cadence's user-scope install works under the home directory; unset {env} for this "
+                           "command or install per project.", USAGE) from None
+
+
 class Renderer:
     """One AI client. Subclasses set the class attributes and implement `render`."""
 
@@ -88,6 +110,7 @@ class Renderer:
     binary = ""
     title = ""
     version_args: tuple[str, ...] = ("--version",)
+    project_note = ""  # what the user must do once for the client to use the project's files
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
         raise NotImplementedError

@@ -62,6 +62,7 @@ class Claude(Renderer):
     name = "claude"
     binary = "claude"
     title = "Claude Code"
+    project_note = "Claude Code asks once to approve the project's MCP servers in .mcp.json."
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
         base = ".claude"

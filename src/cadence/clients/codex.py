@@ -37,23 +37,26 @@ class Codex(Renderer):
     name = "codex"
     binary = "codex"
     title = "Codex CLI"
+    project_note = "Codex reads .codex/config.toml (the MCP server) only once you trust this project."
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
         out: list[Artifact] = []
+        home = ctx.user_dir("codex") if ctx.scope == "user" else ".codex"
         for a in ctx.agents.values():
-            out.append(File(f".codex/agents/{a['name']}.toml", agent_toml(a, codex_model(ctx.model_for(a))), "agent"))
+            out.append(File(f"{home}/agents/{a['name']}.toml", agent_toml(a, codex_model(ctx.model_for(a))), "agent"))
         out += pipeline_skill_files(ctx, ".agents/skills")
-        out.append(Block(".codex/AGENTS.md" if ctx.scope == "user" else "AGENTS.md", instructions_body()))
+        out.append(Block(f"{home}/AGENTS.md" if ctx.scope == "user" else "AGENTS.md", instructions_body()))
         cmd = ctx.server_command
         entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}
         if ctx.env:
             entry["env"] = ctx.env
-        out.append(Keys(".codex/config.toml", "toml", [Key(("mcp_servers", SERVER), entry)], "mcp"))
+        out.append(Keys(f"{home}/config.toml", "toml", [Key(("mcp_servers", SERVER), entry)], "mcp"))
         return out
 
     def legacy(self, base: Path, scope: str) -> list[dict[str, str]]:
         out = []
-        d = base / ".codex" / "prompts"
+        from cadence.clients.base import user_dir
+        d = base / (user_dir("codex", base) if scope == "user" else ".codex") / "prompts"
         if d.is_dir() and any(d.glob("*.md")):
             out.append({"path": ".codex/prompts", "message": "custom prompts were removed in codex-cli 0.117; "
                         "cadence renders skills in .agents/skills instead (delete the old prompts)"})

@@ -337,14 +337,21 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
     if scope == "project" and not dry_run and root is not None and (root / paths.DIR).is_dir():
         from cadence.project.lock import project_lock
         created_lock = not (root / lock_rel).exists()
-        with project_lock(root, "install"):
-            result = _install(ctx, base, mpath, clients, dry_run, force)
-            if created_lock:
-                m = load_manifest(mpath)
-                if m["entries"] and not m.get("created_lock"):
-                    m["created_lock"] = True
-                    save_manifest(mpath, m)
-        return result
+        drop_lock = False
+        try:
+            with project_lock(root, "install"):
+                try:
+                    return _install(ctx, base, mpath, clients, dry_run, force)
+                finally:
+                    if created_lock:  # install made .cadence/.lock: uninstall (or this failure) removes it again
+                        m = load_manifest(mpath)
+                        if m["entries"] and not m.get("created_lock"):
+                            m["created_lock"] = True
+                            save_manifest(mpath, m)
+                        drop_lock = not m["entries"]
+        finally:
+            if drop_lock:
+                (root / lock_rel).unlink(missing_ok=True)
     return _install(ctx, base, mpath, clients, dry_run, force)
 
 
@@ -364,20 +371,34 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
             missing.append(d)
             d = d.parent
         w.created_dirs += [m.relative_to(base).as_posix() for m in reversed(missing)]
-    for (rel, typ), (art, cl) in arts.items():
-        e = entries.get((rel, typ))
-        if typ == "file":
-            action, e = _install_file(w, art, e, force, warnings)
-        elif typ == "block":
-            action, e = _install_block(w, art, e)
-        else:
-            action, e = _install_keys(w, art, e, force, warnings)
-        if e is not None:
-            e["clients"] = sorted(set(e.get("clients", [])) | set(cl), key=ORDER.index)
-            e["version"] = version
-            e["kind"] = art.kind
-            entries[(rel, typ)] = e
-        plan.append({"path": rel, "type": typ, "kind": art.kind, "clients": cl, "action": action})
+    for (rel, typ), (art, _) in arts.items():  # every path is checked and every shared file parsed first
+        w.abs(rel)
+        if typ == "keys":
+            _parse_keys_file(w, art)
+    try:
+        for (rel, typ), (art, cl) in arts.items():
+            e = entries.get((rel, typ))
+            if typ == "file":
+                action, e = _install_file(w, art, e, force, warnings)
+            elif typ == "block":
+                action, e = _install_block(w, art, e)
+            else:
+                action, e = _install_keys(w, art, e, force, warnings)
+            if e is not None:
+                e["clients"] = sorted(set(e.get("clients", [])) | set(cl), key=ORDER.index)
+                e["version"] = version
+                e["kind"] = art.kind
+                entries[(rel, typ)] = e
+            plan.append({"path": rel, "type": typ, "kind": art.kind, "clients": cl, "action": action})
+    except BaseException:
+        if not dry_run:  # record what was written before the failure, so uninstall can still undo it
+            manifest["entries"] = list(entries.values())
+            manifest["dirs"] = sorted(set(manifest["dirs"]) | set(w.created_dirs))
+            manifest.setdefault("version", MANIFEST_VERSION)
+            manifest["scope"] = ctx.scope
+            if manifest["entries"]:
+                save_manifest(mpath, manifest)
+        raise
     # files an earlier version shipped for these clients that this one no longer renders
     for key, e in list(entries.items()):
         if key in arts or not set(e.get("clients", [])) & set(clients):
@@ -401,8 +422,9 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
     counts: dict[str, int] = {}
     for p in plan:
         counts[p["action"]] = counts.get(p["action"], 0) + 1
+    notes = [renderer(c).project_note for c in clients if ctx.scope == "project" and renderer(c).project_note]
     return {"clients": clients, "scope": ctx.scope, "base": str(base), "manifest": str(mpath), "dry_run": dry_run,
-            "plan": plan, "counts": counts, "warnings": warnings}
+            "plan": plan, "counts": counts, "warnings": warnings, "notes": notes}
 
 
 def scope_is_under(path: Path, base: Path) -> bool:
@@ -456,10 +478,27 @@ def _install_file(w: Writer, art: File, e: dict[str, Any] | None, force: bool,
     return action, e
 
 
+def _upsert_block(text: str, body: str, comment: str) -> str:
+    """`blocks.upsert`, except that an existing block keeps its own newline style (so a file with
+    mixed newlines does not flip the block's style on every install)."""
+    span = blocks.find(text, comment)
+    if span is None:
+        return blocks.upsert(text, body, comment)
+    s, e = span
+    old = text[s:e]
+    nl = "\r\n" if "\r\n" in old else "\n"
+    start_m, end_m = blocks.markers(comment)
+    block = nl.join([start_m, *body.rstrip("\n").split("\n"), end_m]) + (nl if old.endswith("\n") else "")
+    rest = text[e:]
+    while (dup := blocks.find(rest, comment)) is not None:
+        rest = rest[:dup[0]] + rest[dup[1]:]
+    return text[:s] + block + rest
+
+
 def _install_block(w: Writer, art: Block, e: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
     cur_b = w.read(art.path)
     cur = _text(cur_b)
-    new = blocks.upsert(cur or "", art.body, art.comment)
+    new = _upsert_block(cur or "", art.body, art.comment)
     created = cur is None or bool(e and e.get("created"))
     if cur is not None and blocks.find(cur, art.comment) is not None:
         added_eol = bool(e and e.get("added_eol"))
@@ -486,16 +525,36 @@ def _install_block(w: Writer, art: Block, e: dict[str, Any] | None) -> tuple[str
     return action, entry
 
 
+def _parse_keys_file(w: Writer, art: Keys) -> Any:
+    try:
+        doc = _doc(art.fmt, _text(w.read(art.path)))
+    except Exception as exc:  # noqa: BLE001 - JsoncError, tomlkit's ParseError, bad UTF-8
+        raise CadenceError("CONFIG_FILE_INVALID", f"{art.path} cannot be parsed: {exc}",
+                           f"Fix {art.path} (cadence merges its keys into it and never rewrites a broken file), "
+                           "then re-run 'cadence install'. Nothing was written.", ASSEMBLY) from None
+    for key in art.keys:
+        where = _blocked(doc, key.path)
+        if where is not None and not key.default:
+            raise CadenceError("CONFIG_FILE_INVALID", f"{art.path}: {where} is not an object, so cadence cannot "
+                               f"add {'.'.join(key.path)}",
+                               f"Make {where} an object (or remove it) in {art.path}, then re-run 'cadence install'. "
+                               "Nothing was written.", ASSEMBLY)
+    return doc
+
+
+def _blocked(doc: Any, path: tuple[str, ...]) -> str | None:
+    """The dotted key of a non-object value that sits where `path` needs an object, if any."""
+    n = doc.existing_prefix(path)
+    if 0 < n < len(path) and not isinstance(doc.get(path[:n]), dict):
+        return ".".join(path[:n])
+    return None
+
+
 def _install_keys(w: Writer, art: Keys, e: dict[str, Any] | None, force: bool,
                   warnings: list[str]) -> tuple[str, dict[str, Any] | None]:
     cur_b = w.read(art.path)
     cur = _text(cur_b)
-    try:
-        doc = _doc(art.fmt, cur)
-    except Exception as exc:  # noqa: BLE001 - JsoncError, tomlkit's ParseError, bad UTF-8
-        raise CadenceError("CONFIG_FILE_INVALID", f"{art.path} cannot be parsed: {exc}",
-                           f"Fix {art.path} (cadence merges its keys into it and never rewrites a broken file), "
-                           "then re-run 'cadence install'.", ASSEMBLY) from None
+    doc = _parse_keys_file(w, art)
     records: list[dict[str, Any]] = [dict(r) for r in (e or {}).get("keys", [])] if cur is not None else []
     created = cur is None or bool(e and e.get("created"))
     if cur is None:
@@ -523,8 +582,8 @@ def _install_keys(w: Writer, art: Keys, e: dict[str, Any] | None, force: bool,
             if rec not in wanted:
                 wanted.append(rec)
             continue
-        if key.default and doc.has(path):
-            continue
+        if key.default and (doc.has(path) or _blocked(doc, path) is not None):
+            continue  # the user has set it (or set its parent to something else): theirs
         n = doc.existing_prefix(path)
         owned = path if n == len(path) else path[:n + 1]
         rec = {"path": list(owned), "had_prior": n == len(path)}
@@ -629,6 +688,7 @@ def _uninstall(root: Path | None, base: Path, mpath: Path, manifest: dict[str, A
                scope: str, dry_run: bool) -> dict[str, Any]:
     w = Writer(base, dry_run, confined=scope == "project")
     selected = set(clients or ORDER)
+    installed = {c for e in manifest["entries"] for c in e.get("clients", [])}
     plan: list[dict[str, Any]] = []
     warnings: list[str] = []
     keep: list[dict[str, Any]] = []
@@ -676,7 +736,7 @@ def _uninstall(root: Path | None, base: Path, mpath: Path, manifest: dict[str, A
     counts: dict[str, int] = {}
     for p in plan:
         counts[p["action"]] = counts.get(p["action"], 0) + 1
-    return {"clients": sorted(selected, key=ORDER.index), "scope": scope, "plan": plan, "counts": counts,
+    return {"clients": sorted(selected & installed, key=ORDER.index), "scope": scope, "plan": plan, "counts": counts,
             "warnings": warnings, "left_modified": left, "dry_run": dry_run}
 
 

@@ -57,6 +57,7 @@ class Gemini(Renderer):
     name = "gemini"
     binary = "gemini"
     title = "Gemini CLI"
+    project_note = "Gemini CLI starts project MCP servers only in trusted folders."
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
         out: list[Artifact] = []

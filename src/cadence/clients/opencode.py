@@ -54,7 +54,7 @@ class OpenCode(Renderer):
     title = "OpenCode"
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
-        base = ".config/opencode" if ctx.scope == "user" else ".opencode"
+        base = ctx.user_dir("opencode") if ctx.scope == "user" else ".opencode"
         out: list[Artifact] = []
         for a in ctx.agents.values():
             fm = frontmatter([("description", a["description"]), ("mode", a["mode"]),
@@ -89,7 +89,8 @@ class OpenCode(Renderer):
 
     def legacy(self, base: Path, scope: str) -> list[dict[str, str]]:
         out = []
-        prefix = base / (".config/opencode" if scope == "user" else ".opencode")
+        from cadence.clients.base import user_dir
+        prefix = base / (user_dir("opencode", base) if scope == "user" else ".opencode")
         for old, new in (("agent", "agents"), ("command", "commands")):
             d = prefix / old
             if d.is_dir() and any(d.glob("*.md")):
