@@ -114,20 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             raise CadenceError("UNKNOWN_COMMAND", f"unknown command {name!r}",
                                (did_you_mean(name, list(COMMANDS)) + " Run 'cadence --help' for the list.").strip())
         import importlib
-        try:
-            module = importlib.import_module(COMMANDS[name][0])
-        except ModuleNotFoundError as exc:
-            if exc.name != COMMANDS[name][0]:
-                raise
-            raise CadenceError("NOT_AVAILABLE", f"'cadence {name}' is not available in this version yet",
-                               "See the README's roadmap for what each release adds.", 1) from None
+        module = importlib.import_module(COMMANDS[name][0])
         from cadence.cli.output import make_parser
         parser = make_parser(f"cadence {name}", COMMANDS[name][1])
-        adder = getattr(module, "add_" + name, None)
-        if adder is None:
-            raise CadenceError("NOT_AVAILABLE", f"'cadence {name}' is not available in this version yet",
-                               "See the README's roadmap for what each release adds.", 1)
-        adder(parser)
+        getattr(module, "add_" + name)(parser)
         args, extra = parser.parse_known_args(rest[1:])
         if extra and not getattr(args, "pass_unknown", False):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
