@@ -192,6 +192,12 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     if data["backup"]:
         lines.append(f"  backed up the previous .cadence/ to {data['backup']} "
                      f"(kept {data['kept']} finished step(s))")
+    installed = data.get("install") or {}
+    if installed.get("counts"):
+        files = sum(installed["counts"].values())
+        lines.append(f"  installed for {', '.join(installed['clients'])}: {files} file(s) and key(s) "
+                     "(recorded in .cadence/manifest.json; 'cadence uninstall' removes them)")
+        lines += [f"  note: {n}" for n in installed.get("notes", [])]
     lines.append("  next: cadence next")
     return data, "\n".join(lines)
 
