@@ -86,6 +86,14 @@ def test_refuses_existing_project_without_force_then_backs_up_keeping_finished_s
     assert "Keep it small" in (project / ".cadence/decisions.jsonl").read_text()
 
 
+def test_force_keeps_the_manifest_so_uninstall_still_works(cli, repo):
+    assert cli("--root", repo, "init", "--no-input", "--clients", "claude").code == 0
+    assert cli("--root", repo, "init", "--no-input", "--force", "--clients", "claude").code == 0
+    assert (repo / ".cadence/manifest.json").is_file()
+    assert cli("--root", repo, "uninstall").code == 0
+    assert not (repo / ".claude").exists()
+
+
 def test_init_writes_the_layout_and_gitignore_block_keeping_user_lines(cli, repo):
     (repo / ".gitignore").write_bytes(b"node_modules/\r\n*.log\r\n")
     assert cli("--root", repo, "init", "--no-input").code == 0

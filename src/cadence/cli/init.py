@@ -15,6 +15,8 @@ from cadence.cli.output import Context, paint
 from cadence.core.settings import CLIENTS, METHODOLOGIES, TYPES, TYPES_BY_NAME
 from cadence.errors import USAGE, CadenceError
 
+CARRIED_FILES = ("decisions.jsonl", "manifest.json", "loop.json", "gate.json")
+CARRIED_DIRS = ("instructions", "knowledge", "plans", "sessions")
 MVP_WORDS = ("prototype", "mvp", "quick", "hack", "simple", "basic", "minimal", "poc", "spike", "weekend")
 
 
@@ -235,13 +237,13 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
         (tmp / "config.yml").write_text(dump_config(config), encoding="utf-8")
         (tmp / "decisions.jsonl").write_text("", encoding="utf-8")
         atomic_write(tmp / "state.json", json.dumps(state, indent=1) + "\n")
-        if target.exists():
-            old_decisions = target / "decisions.jsonl"
-            if old_decisions.is_file():
-                shutil.copy2(old_decisions, tmp / "decisions.jsonl")
-            for sub in ("instructions", "knowledge", "plans"):
+        if target.exists():  # reinitialising resets the pipeline only: keep everything else cadence holds
+            for name in CARRIED_FILES:
+                if (target / name).is_file():
+                    shutil.copy2(target / name, tmp / name)
+            for sub in CARRIED_DIRS:
                 if (target / sub).is_dir():
-                    shutil.rmtree(tmp / sub)
+                    shutil.rmtree(tmp / sub, ignore_errors=True)
                     shutil.copytree(target / sub, tmp / sub)
         backup = None
         if target.exists():

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 STEP_SECTIONS = ("Purpose", "Inputs", "Expected Outputs", "Quality Criteria", "Methodology Scaling",
                  "Mode Detection", "Update Mode Specifics")
 STATELESS_SECTIONS = ("Purpose", "Instructions")
-MULTI_MODEL_FILES = ("review-summary.md", "codex-review.json", "gemini-review.json")
 DEPTH_TAG = re.compile(r"^\s*[-*] \((mvp|deep|depth [1-5]\+)\)")
 
 
