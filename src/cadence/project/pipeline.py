@@ -133,7 +133,7 @@ def status(proj: Project, phase: str | None = None, compact: bool = False) -> di
     st = proj.statuses()
     pl = proj.pipeline
     phases = None
-    if phase:
+    if phase is not None:
         from cadence.core.phases import parse_phase_range
         try:
             phases = set(parse_phase_range(phase))
@@ -392,7 +392,7 @@ def reset(proj: Project, name: str | None, all_steps: bool = False, wait: float 
     if name is None and not all_steps:
         raise CadenceError("USAGE", "name a step, or pass --all --yes to reset every step",
                            "Example: cadence reset tech-stack", USAGE)
-    s = _stateful(proj, name) if name else None
+    s = _stateful(proj, name) if name is not None else None
     with project_lock(proj.root, f"reset {name or '--all'}", wait):
         state = load_state(proj.root)
         targets = [s.name] if s else list(state["steps"])
