@@ -116,7 +116,13 @@ def test_finish_warns_without_gate_and_base_detection(repo: Path, no_gh: None) -
     git(repo, "branch", "-m", "main", "master")
     git(repo, "push", "-q", "origin", "master")
     git(repo, "update-ref", "-d", "refs/remotes/origin/main")
+    # origin's own HEAD still names main (which exists there): that is origin's default branch
     _work(repo)
+    assert fin.finish(repo, "x", push=False)["base"] == "main"
+    # once origin's default moves to master (and main is gone there), master is the base
+    origin = Path(git(repo, "remote", "get-url", "origin").strip())
+    git(origin, "symbolic-ref", "HEAD", "refs/heads/master")
+    git(origin, "branch", "-D", "main")
     d = fin.finish(repo, "x", push=False)
     assert d["base"] == "master"
     assert any("no quality gate ran" in w for w in d["warnings"])

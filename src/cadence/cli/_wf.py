@@ -26,6 +26,12 @@ def read_input(file: str | None, allow_stdin: bool = True) -> str:
 
 
 def require(ctx_root: Path) -> Path:
-    from cadence.project.paths import require_project
+    """An initialised cadence project, or a git repository (the workflow commands need no pipeline
+    config: their `workflow` settings default when `.cadence/config.yml` is absent)."""
+    from cadence.project.paths import CONFIG, require_project
+    if not (ctx_root / CONFIG).is_file():
+        from cadence.vcs.git import is_repo
+        if is_repo(ctx_root):
+            return ctx_root
     require_project(ctx_root)
     return ctx_root

@@ -47,6 +47,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 def cmd_issues(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.github import list_issues
     d = list_issues(ctx.root(), args.state, args.label, args.assignee, args.milestone, args.limit)
+    _clamped(ctx, args.limit, d)
     if not d["issues"]:
         return d, "No issues found."
     lines = []
@@ -60,6 +61,7 @@ def cmd_issues(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 def cmd_projects(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.github import list_projects
     d = list_projects(ctx.root(), args.number, args.status, args.limit)
+    _clamped(ctx, args.limit, d)
     if args.number is None:
         if not d["projects"]:
             return d, f"No projects for {d['owner']}."
@@ -76,3 +78,9 @@ def cmd_issue_to_plan(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]
     from cadence.project.github import issue_to_plan
     d = issue_to_plan(require(ctx.root()), args.number)
     return d, f"✓ plan {d['file']} seeded from issue #{args.number} ({d['tasks']} task(s))"
+
+
+def _clamped(ctx: Context, asked: int | None, data: Any) -> None:
+    used = data.get("limit") if isinstance(data, dict) else None
+    if asked is not None and isinstance(used, int) and used != asked:
+        ctx.warn(f"--limit {asked} clamped to {used} (1–100)")

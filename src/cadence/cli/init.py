@@ -98,6 +98,36 @@ def _flag_checks(args: argparse.Namespace, given: dict[str, dict[str, Any]]) -> 
     return ptype
 
 
+def _flag_for(path: str) -> str | None:
+    """The init flag that sets a config key path (`project.web-app.deploy-target` → `--web-deploy-target`)."""
+    top = {"clients": "--clients", "project.traits": "--traits", "project.name": "--name",
+           "methodology": "--methodology", "depth": "--depth", "project.type": "--project-type"}
+    base = path.split("[", 1)[0]
+    if base in top:
+        return top[base]
+    parts = base.split(".")
+    if len(parts) == 3 and parts[0] == "project" and parts[1] in TYPES_BY_NAME:
+        t = TYPES_BY_NAME[parts[1]]
+        s = t.setting(parts[2])
+        return t.flag(s) if s else None
+    return None
+
+
+def _as_flag_error(err: CadenceError) -> CadenceError:
+    """A config validation error raised for init's own flags, told in terms of those flags (nothing was written)."""
+    if err.code != "CONFIG_INVALID" or not isinstance(err.data, dict):
+        return err
+    problems = []
+    for p in err.data.get("errors") or []:
+        path, _, rest = p.partition(":")
+        flag = _flag_for(path)
+        problems.append(f"{path} ({flag}):{rest}" if flag else p)
+    listing = "\n  - ".join(problems)
+    return CadenceError("CONFIG_INVALID", f"the init options have {len(problems)} problem(s):\n  - {listing}",
+                        "Change the flags named above and re-run; nothing was written.", USAGE,
+                        data={"errors": problems})
+
+
 def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | None,
             settings: dict[str, Any], suggestion: str) -> tuple[str, int | None, str | None, dict[str, Any], list[str]]:
     from cadence.cli import prompts
@@ -181,10 +211,18 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         raw["project"]["type"] = ptype
         raw["project"][ptype] = settings
     index = pipeline_index()
-    config, warnings = validate_config(raw, tuple(index["steps"]))  # everything is checked before any write
+    try:
+        config, warnings = validate_config(raw, tuple(index["steps"]))  # everything is checked before any write
+    except CadenceError as err:
+        raise _as_flag_error(err) from None
     ctx.warnings.extend(warnings)
     mode = project_mode(root)
-    data = write_project(root, config, mode["mode"], index, keep_finished=args.force)
+    if existing:  # --force: no other cadence process may write the state being carried over and replaced
+        from cadence.project.lock import project_lock
+        with project_lock(root, "init --force"):
+            data = write_project(root, config, mode["mode"], index, keep_finished=True)
+    else:
+        data = write_project(root, config, mode["mode"], index, keep_finished=args.force)
     data["evidence"] = mode["evidence"]
     if clients:
         from cadence.cli.clients import install_for_init
@@ -212,7 +250,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
     from cadence.project.config import dump_config
     from cadence.project.fsio import atomic_write
     from cadence.project.gitignore import ensure_gitignore
-    from cadence.project.state import new_state, parse_state
+    from cadence.project.state import new_state, normalise, parse_state
     pipeline = resolve(index, config)
     seeded = [s.name for s in pipeline.stateful() if s.enabled]
     state = new_state(config["methodology"], mode, seeded)
@@ -229,6 +267,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
             if entry.get("status") in ("completed", "skipped") and name in index["steps"]:
                 state["steps"][name] = entry
                 kept += 1
+    normalise(state)
     tmp = Path(tempfile.mkdtemp(prefix=".cadence.init-", dir=root))
     try:
         (tmp / "instructions").mkdir()
@@ -256,6 +295,9 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
             os.rename(target, backup_path)
             backup = backup_path.name
         os.rename(tmp, target)
+        # mkdtemp made it 0700 and the state 0600: give them the modes the umask gave their siblings
+        os.chmod(target, os.stat(target / "instructions").st_mode & 0o777)
+        os.chmod(target / "state.json", os.stat(target / "config.yml").st_mode & 0o666)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -113,6 +113,8 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     n = o["task"] + 1
     if o["result"] == "pass":
         head = f"✓ task #{n} passed" + (paint(" (unverified)", "33") if o["verified"] is False else "")
+        if o["verified"] is False:
+            ctx.warn(f"task #{n} passed without green verify evidence (verify: warn): marked unverified")
     elif o["result"] == "skip":
         head = f"⊘ task #{n} skipped"
     elif o["decision_needed"]:

@@ -63,6 +63,10 @@ def _split_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
             if i + 1 >= len(argv):
                 from cadence.errors import CadenceError
                 raise CadenceError("USAGE", "--root needs a directory", "Example: cadence --root ./my-project status")
+            if argv[i + 1].startswith("--") and argv[i + 1] in (*GLOBAL_FLAGS, "--root", "--help"):
+                from cadence.errors import CadenceError
+                raise CadenceError("USAGE", f"--root needs a directory, not {argv[i + 1]}",
+                                   "Example: cadence --root ./my-project status")
             opts["root"] = argv[i + 1]
             i += 1
         elif arg.startswith("--root="):
@@ -87,7 +91,7 @@ def _top_help() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from cadence.cli.output import Context, emit_error, emit_result
+    from cadence.cli.output import Context, HelpRequested, emit_error, emit_result
     from cadence.errors import CadenceError
     try:
         opts, rest = _split_globals(argv)
@@ -97,11 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Context(json=bool(opts["json"]), debug=bool(opts["debug"]), no_input=bool(opts["no_input"]),
                   root_arg=opts["root"])  # type: ignore[arg-type]
     try:
-        if not rest or rest[0] in ("-h", "--help", "help"):
-            if rest and rest[0] == "help" and len(rest) > 1:
-                return main([rest[1], "--help"])
+        if rest and rest[0] == "help" and len(rest) > 1:
+            rest = [rest[1], "--help"]
+        if not rest:
+            if ctx.json:
+                raise CadenceError("USAGE", "no command given", "Run 'cadence --help' for the list of commands.")
             print(_top_help())
-            return 0 if rest else 1
+            return 1
+        if rest[0] in ("-h", "--help", "help"):
+            return emit_result(ctx, {"help": _top_help()}, _top_help())
         if rest[0] in ("--version", "-V"):
             from cadence import __version__
             if ctx.json:
@@ -118,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         from cadence.cli.output import make_parser
         parser = make_parser(f"cadence {name}", COMMANDS[name][1])
         getattr(module, "add_" + name)(parser)
-        args, extra = parser.parse_known_args(rest[1:])
+        try:
+            args, extra = parser.parse_known_args(rest[1:])
+        except HelpRequested as req:
+            return emit_result(ctx, {"help": req.text}, req.text)
         if extra and not getattr(args, "pass_unknown", False):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.extra = extra

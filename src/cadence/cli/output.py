@@ -42,9 +42,20 @@ class Context:
         return self._root
 
 
+class HelpRequested(Exception):
+    """`--help` was given: the caller prints `text` (as a JSON document under --json), exit 0."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("help")
+        self.text = text
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise CadenceError("USAGE", message, f"Run '{self.prog} --help' for usage.", 1)
+
+    def print_help(self, file: Any = None) -> None:
+        raise HelpRequested(self.format_help())
 
 
 def make_parser(prog: str, description: str) -> Parser:

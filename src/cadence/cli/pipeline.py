@@ -36,6 +36,9 @@ def add_next(p: argparse.ArgumentParser) -> None:
 
 def cmd_next(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.pipeline import next_steps
+    if args.count is not None and args.count < 1:
+        raise CadenceError("USAGE", f"--count {args.count}: must be at least 1", "Example: cadence next --count 3",
+                           USAGE)
     proj = _open(ctx)
     data = next_steps(proj, args.count)
     if not data["eligible"]:
@@ -94,7 +97,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 def add_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("step", help="step or tool name")
-    p.add_argument("arguments", nargs="*", help="arguments for tools ($ARGUMENTS); unknown options pass through")
+    p.add_argument("arguments", nargs="*", default=[], help="arguments for tools ($ARGUMENTS); unknown options pass through")
     p.add_argument("--depth", type=int, help="depth 1-5 for this run")
     p.add_argument("--instructions", help="extra instructions for this run")
     p.add_argument("--preview", action="store_true", help="print without marking the step in progress")
@@ -106,7 +109,12 @@ def add_run(p: argparse.ArgumentParser) -> None:
 def cmd_run(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.pipeline import run
     proj = _open(ctx)
-    arguments = " ".join([*args.arguments, *getattr(args, "extra", [])]).strip() or None
+    extra = getattr(args, "extra", [])
+    step = proj.step(args.step)
+    if extra and not step.stateless:  # only tools and build steps take $ARGUMENTS; a typo'd flag is an error
+        raise CadenceError("USAGE", f"unrecognized arguments: {' '.join(extra)}",
+                           "Run 'cadence run --help' for usage (options pass through to tools only).", USAGE)
+    arguments = " ".join([*args.arguments, *extra]).strip() or None
     data = run(proj, args.step, depth=args.depth, instructions=args.instructions, arguments=arguments,
                preview=args.preview, force=args.force, wait=args.wait)
     return data, data["prompt"]
@@ -317,6 +325,8 @@ def cmd_validate(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 def add_decisions(p: argparse.ArgumentParser) -> None:
     subs = sub(p)
+    subs.required = False  # `cadence decisions` alone lists them
+    p.set_defaults(func=cmd_decisions_list, step=None, last=None)
     ls = subs.add_parser("list", help="show recorded decisions")
     ls.add_argument("--step")
     ls.add_argument("--last", type=int)

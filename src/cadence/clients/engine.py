@@ -334,14 +334,22 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
     base = ctx.base
     mpath = manifest_path(root, scope)
     lock_rel = paths.LOCK
-    if scope == "project" and not dry_run and root is not None and (root / paths.DIR).is_dir():
+    cadence_dir = root / paths.DIR if root is not None else None
+    if (scope == "project" and not dry_run and cadence_dir is not None
+            and (cadence_dir.is_dir() or not os.path.lexists(cadence_dir))):
         from cadence.project.lock import project_lock
+        # A repository without `.cadence/` gets one (for the manifest) and the lock in it, both
+        # recorded, so a second install finds the same tree and changes no byte.
+        made_dir = not cadence_dir.exists()
+        if made_dir:
+            cadence_dir.mkdir()
         created_lock = not (root / lock_rel).exists()
         drop_lock = False
         try:
             with project_lock(root, "install"):
                 try:
-                    return _install(ctx, base, mpath, clients, dry_run, force)
+                    return _install(ctx, base, mpath, clients, dry_run, force,
+                                    made_dirs=[paths.DIR] if made_dir else [])
                 finally:
                     if created_lock:  # install made .cadence/.lock: uninstall (or this failure) removes it again
                         m = load_manifest(mpath)
@@ -352,15 +360,21 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
         finally:
             if drop_lock:
                 (root / lock_rel).unlink(missing_ok=True)
+                if made_dir:
+                    try:
+                        cadence_dir.rmdir()
+                    except OSError:
+                        pass
     return _install(ctx, base, mpath, clients, dry_run, force)
 
 
 def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dry_run: bool,
-             force: bool) -> dict[str, Any]:
+             force: bool, made_dirs: list[str] | None = None) -> dict[str, Any]:
     manifest = load_manifest(mpath)
     entries = {(e["path"], e["type"]): e for e in manifest["entries"]}
     arts = render(ctx, clients)
     w = Writer(base, dry_run, confined=ctx.scope == "project")
+    w.created_dirs += made_dirs or []
     plan: list[dict[str, Any]] = []
     warnings: list[str] = []
     version = _version()
@@ -384,8 +398,10 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
                 action, e = _install_block(w, art, e)
             else:
                 action, e = _install_keys(w, art, e, force, warnings)
-            if e is not None:
-                e["clients"] = sorted(set(e.get("clients", [])) | set(cl), key=ORDER.index)
+            if e is not None:  # a shared artifact keeps the clients installed earlier (AGENTS.md: codex + opencode)
+                prior = entries.get((rel, typ)) or {}
+                e["clients"] = sorted(set(prior.get("clients", [])) | set(e.get("clients", [])) | set(cl),
+                                      key=ORDER.index)
                 e["version"] = version
                 e["kind"] = art.kind
                 entries[(rel, typ)] = e
@@ -613,6 +629,8 @@ def _install_keys(w: Writer, art: Keys, e: dict[str, Any] | None, force: bool,
     else:
         action = "keep"
     entry["after"] = sha(new)
+    # every manifest entry carries a sha256 (spec): for owned keys, the hash of what cadence owns
+    entry["sha256"] = sha(json.dumps([[r["path"], r["sha256"]] for r in wanted], sort_keys=True))
     return ("conflict" if conflict else action), entry
 
 

@@ -44,6 +44,11 @@ def opencode_permission(agent: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# `steps` (ex-`maxSteps`): the most agentic iterations per request. Reviewers are bounded tightly so a
+# runaway sub-agent stops and reports; primary agents get room for a whole plan-or-loop session.
+OPENCODE_STEPS = {"primary": 200, "subagent": 50}
+
+
 def opencode_model(model: str | None) -> str | None:
     return model if model and "/" in model else None
 
@@ -59,7 +64,7 @@ class OpenCode(Renderer):
         for a in ctx.agents.values():
             fm = frontmatter([("description", a["description"]), ("mode", a["mode"]),
                               ("model", opencode_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1)),
-                              ("permission", opencode_permission(a))])
+                              ("steps", OPENCODE_STEPS[a["mode"]]), ("permission", opencode_permission(a))])
             out.append(File(f"{base}/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
         out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:

@@ -11,11 +11,14 @@ class TomlDocument:
     def __init__(self, text: str) -> None:
         import tomlkit
         self._tk = tomlkit
-        self.doc = tomlkit.parse(text)
+        # A UTF-8 byte-order mark is legal before a TOML document (Codex reads such files);
+        # tomlkit does not accept it, so it is set aside and put back unchanged.
+        self._bom = text[:1] == "\ufeff"
+        self.doc = tomlkit.parse(text[1:] if self._bom else text)
 
     @property
     def text(self) -> str:
-        return str(self._tk.dumps(self.doc))
+        return ("\ufeff" if self._bom else "") + str(self._tk.dumps(self.doc))
 
     def _node(self, path: tuple[str, ...]) -> Any:
         node: Any = self.doc
@@ -48,8 +51,13 @@ class TomlDocument:
             node = node[k]
         return n
 
-    def _convert(self, value: Any, super_table: bool = False) -> Any:
+    def _convert(self, value: Any, super_table: bool = False, inline: bool = False) -> Any:
         if isinstance(value, dict):
+            if inline:  # inside an inline table (`mcp_servers = { … }`) only inline tables are allowed
+                itbl = self._tk.inline_table()
+                for k, v in value.items():
+                    itbl[k] = self._convert(v, inline=True)
+                return itbl
             tbl = self._tk.table(super_table and all(isinstance(v, dict) for v in value.values()))
             for k, v in value.items():
                 tbl[k] = self._convert(v)
@@ -59,15 +67,17 @@ class TomlDocument:
     def set(self, path: tuple[str, ...], value: Any) -> None:
         n = self.existing_prefix(path)
         node: Any = self.doc
+        inline = False
         for k in path[:min(n, len(path) - 1)]:
             node = node[k]
+            inline = inline or isinstance(node, self._tk.items.InlineTable)
         if n >= len(path) - 1:
-            node[path[-1]] = self._convert(value)
+            node[path[-1]] = self._convert(value, inline=inline)
             return
         nested: Any = value
         for k in reversed(path[n + 1:]):
             nested = {k: nested}
-        node[path[n]] = self._convert(nested, super_table=True)
+        node[path[n]] = self._convert(nested, super_table=True, inline=inline)
 
     def set_raw(self, path: tuple[str, ...], raw: str | None, value: Any = None) -> None:
         self.set(path, json.loads(raw) if raw is not None else value)

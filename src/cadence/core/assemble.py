@@ -46,7 +46,7 @@ class AssemblyInput:
                  existing: list[Artifact] | None = None, decisions: list[str] | None = None,
                  instructions: tuple[str | None, str | None, str | None] = (None, None, None),
                  arguments: str | None = None, update_mode: bool = False, stateless: bool = False,
-                 budget: int = 120_000) -> None:
+                 budget: int = 120_000, project: str | None = None) -> None:
         self.step, self.body, self.methodology, self.depth = step, body, methodology, depth
         self.depth_source, self.completed, self.total = depth_source, completed, total
         self.knowledge = knowledge or []
@@ -55,6 +55,7 @@ class AssemblyInput:
         self.decisions = decisions or []
         self.instructions = instructions
         self.arguments, self.update_mode, self.stateless, self.budget = arguments, update_mode, stateless, budget
+        self.project = project  # one line: the project's type, its settings and traits (None: say nothing)
 
 
 class Assembled:
@@ -140,6 +141,8 @@ def assemble(inp: AssemblyInput) -> Assembled:
               f"You are executing the {kinds} `{inp.step}` of the cadence pipeline.\n"
               f"Methodology: {inp.methodology} | Depth: {inp.depth}/5 | Progress: {inp.completed}/{inp.total} "
               f"steps completed")
+    if inp.project:
+        system += f"\nProject: {inp.project}"
 
     seen: set[str] = set()
     kb_parts: list[str] = []

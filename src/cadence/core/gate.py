@@ -17,7 +17,7 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 RECOMMENDATIONS = ("GO", "GO-WITH-WARNINGS", "NO-GO")
 _TAGS = ("CRITICAL|BLOCKING|BLOCKER|ERROR|HIGH|MAJOR|MEDIUM|MODERATE|WARNING|WARN|SUGGESTION|LOW|MINOR|NITPICK|NIT|"
          "INFO|PRAISE|NOTE")
-_HEADING = re.compile(rf"^#{{3,4}}[ \t]*(?:\*\*)?\[(?P<tag>{_TAGS})\](?:\*\*)?[ \t:—-]*(?P<title>.*?)[ \t#]*$",
+_HEADING = re.compile(rf"^#{{2,6}}[ \t]*(?:\*\*)?\[(?P<tag>{_TAGS})\](?:\*\*)?[ \t:—-]*(?P<title>.*?)[ \t#]*$",
                       re.IGNORECASE)
 _BULLET = re.compile(rf"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?:\*\*)?\[(?P<tag>{_TAGS})\](?:\*\*)?[ \t:—-]*"
                      r"(?P<title>.+?)[ \t]*$", re.IGNORECASE)

@@ -266,7 +266,9 @@ def evidence_text(task: dict[str, Any]) -> str:
     for e in run:
         c = e.get("counts")
         tail = f" ({c['passed']}✓ {c['failed']}✗)" if c else ""
-        parts.append(f"{e['kind']} {'ok' if e.get('exit_code') == 0 else 'exit ' + str(e.get('exit_code'))}{tail}")
+        ok = e.get("exit_code") == 0 and not (c and c.get("failed"))
+        state = "ok" if ok else ("exit 0, failures" if e.get("exit_code") == 0 else f"exit {e.get('exit_code')}")
+        parts.append(f"{e['kind']} {state}{tail}")
     return ", ".join(parts)
 
 

@@ -17,8 +17,9 @@ SLUG_MAX = 50
 KEY_ORDER = ("title", "type", "created", "status", "branch", "issues", "touches")
 
 _TASK = re.compile(r"^[-*][ \t]*\[ \][ \t]+(?P<text>\S.*)$")
-_TASK_PREFIX = re.compile(r"^task[ \t]*\d+[ \t]*[:.)-][ \t]*", re.IGNORECASE)
-_AC = re.compile(r"^[ \t]+[-*][ \t]+ac[ \t]*:[ \t]*(?P<text>.*)$", re.IGNORECASE)
+_TASK_PREFIX = re.compile(r"^(?P<b>\*\*|__)?task[ \t]*\d+[ \t]*[:.)-][ \t]*(?(b)(?:\*\*|__)[ \t]*)", re.IGNORECASE)
+_AC = re.compile(r"^[ \t]+[-*][ \t]+(?P<b>\*\*|__)?ac[ \t]*:[ \t]*(?(b)(?:\*\*|__)[ \t]*)(?P<text>.*)$",
+                 re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(```|~~~)")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -149,7 +150,10 @@ def parse_tasks(body: str) -> list[dict[str, Any]]:
             continue
         m = _TASK.match(line)
         if m:
-            desc = _TASK_PREFIX.sub("", m.group("text").strip(), count=1).strip()
+            raw = m.group("text").strip()
+            if len(raw) > 4 and raw[:2] in ("**", "__") and raw.endswith(raw[:2]) and raw[:2] not in raw[2:-2]:
+                raw = raw[2:-2].strip()  # a wholly bold item: `**Task 3: Do it**`
+            desc = _TASK_PREFIX.sub("", raw, count=1).strip()
             current = {"description": desc or m.group("text").strip(), "acceptance": []}
             tasks.append(current)
             continue
@@ -176,7 +180,9 @@ def title_of(fm: dict[str, Any] | None, body: str) -> str:
 
 def issues_of(fm: dict[str, Any] | None) -> list[int]:
     raw = (fm or {}).get("issues") or []
-    if isinstance(raw, (int, str)):
+    if isinstance(raw, str):
+        raw = [x for x in re.split(r"[\s,;]+", raw) if x]  # "12, 13" / "#12 #13"
+    elif isinstance(raw, int):
         raw = [raw]
     out: list[int] = []
     for v in raw if isinstance(raw, list) else []:

@@ -99,9 +99,11 @@ class Pipeline:
         return out
 
     def progress(self, statuses: dict[str, str]) -> dict[str, int]:
+        """Counts over enabled, applicable, stateful steps only: build steps, tools, disabled and
+        not-applicable steps never count (pipeline.md, `status`)."""
         counts = {"enabled": 0, "completed": 0, "skipped": 0, "pending": 0, "in_progress": 0}
         for s in self.stateful():
-            if not s.enabled:
+            if not s.active:
                 continue
             counts["enabled"] += 1
             st = self.status(s.name, statuses)

@@ -46,13 +46,21 @@ MANIFESTS = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "pnpm-l
              "pom.xml", "*.csproj", "packages.config", "packages.lock.json", "Podfile", "Podfile.lock",
              "Package.swift", "Package.resolved", "pubspec.yaml", "pubspec.lock", "deno.json", "deno.lock")
 
+# Extension-less prose files (LICENSE, CHANGELOG…), also with a prose extension or a licence suffix.
+# Never `LICENSE.*` / `HISTORY*`: `src/license.ts` and `src/history.ts` are code.
+PROSE_FILES = tuple(f"{stem}{ext}" for stem in ("LICENSE", "LICENCE", "COPYING", "CHANGELOG", "CHANGES", "HISTORY",
+                                                "AUTHORS", "NOTICE", "CONTRIBUTORS", "UNLICENSE")
+                    for ext in ("", ".md", ".txt", ".rst", ".adoc", ".markdown")) + \
+    ("LICENSE-MIT", "LICENSE-APACHE", "LICENSE.MIT", "LICENSE.APACHE", "LICENSE.BSD", "LICENSE.GPL")
+
 # Order matters within a tier only for which rule is reported; tiers are evaluated
 # user rules → manifests → trivial → low → high → standard.
 RULES: tuple[Rule, ...] = (
     # trivial: prose and editor / formatter configuration
-    Rule("docs-file", "trivial", "name", ("*.md", "*.mdx", "*.markdown", "*.txt", "*.rst", "*.adoc", "LICENSE",
-                                          "LICENSE.*", "LICENCE*", "COPYING*", "CHANGELOG*", "CHANGES*", "HISTORY*",
-                                          "AUTHORS*", "NOTICE*", "CONTRIBUTORS*")),
+    # build scripts that happen to end in .txt are code, not prose
+    Rule("build-file", "standard", "name", ("CMakeLists.txt",)),
+    Rule("docs-file", "trivial", "name", ("*.md", "*.mdx", "*.markdown", "*.txt", "*.rst", "*.adoc",
+                                          *PROSE_FILES)),
     Rule("editor-config", "trivial", "name", (".editorconfig",)),
     Rule("cadence-state", "trivial", "dir", (".cadence",)),
     Rule("editor-config", "trivial", "dir", (".vscode", ".idea", ".fleet", ".zed")),

@@ -49,6 +49,9 @@ def create_branch(root: Path, type_: str, name: str) -> dict[str, Any]:
     require_git(root)
     if type_ not in BRANCH_TYPES:
         raise CadenceError("INVALID_TYPE", f"branch type {type_!r} is not one of {', '.join(BRANCH_TYPES)}", "", USAGE)
+    if isinstance(name, str) and " " in name.strip() and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]*", name.strip()):
+        from cadence.core.plan import slugify
+        name = slugify(name)  # "My Thing" → "my-thing": only plain words and spaces are slugified
     validate_name(name, "branch name")
     branch = f"{type_}/{name.lower()}"
     validate_branch(branch)

@@ -81,6 +81,7 @@ def validate_block(ptype: ProjectType, block: Any, path: str, p: Problems, requi
         p.errors.append(f"{path}: must be a mapping of {ptype.name} settings")
         return {}
     keys = [s.key for s in ptype.settings]
+    before = len(p.errors)  # cross-field rules run unless this block's own values are invalid
     checked: dict[str, Any] = {}
     for k, v in block.items():
         s = ptype.setting(str(k))
@@ -93,7 +94,7 @@ def validate_block(ptype: ProjectType, block: Any, path: str, p: Problems, requi
         if s.required and s.key not in full and require:
             p.errors.append(f"{path}.{s.key}: required for {ptype.name} projects "
                             f"(one of {', '.join(s.values)}; flag {ptype.flag(s)})")
-    if not p.errors:
+    if len(p.errors) == before:
         for rule in RULES:
             if rule.type == ptype.name and rule.broken(full):
                 p.errors.append(f"{path}.{rule.path}: {rule.message}")
@@ -123,12 +124,22 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 5):
         p.errors.append(f"depth: {depth!r} must be an integer from 1 to 5")
     cfg["depth"] = depth
+    if depth is not None and meth != "custom" and meth in METHODOLOGIES:
+        p.warnings.append(f"depth: {depth} has no effect with methodology {meth} (it is the default depth of "
+                          "custom); use steps.<name>.depth to change one step")
     steps = raw.get("steps") or {}
     cfg["steps"] = {}
     if not isinstance(steps, dict):
         p.errors.append("steps: must be a mapping of step name → {enabled, depth}")
         steps = {}
+    from cadence.project.state import RENAMES
     for name, ov in steps.items():
+        if known_steps and name not in known_steps and RENAMES.get(name) in known_steps:
+            p.warnings.append(f"steps.{name}: this step is now called {RENAMES[name]!r}; the override applies to it "
+                              "(rename the key to silence this warning)")
+            name = RENAMES[name]
+            if name in steps:
+                continue  # the new name's own entry wins
         if known_steps and name not in known_steps:
             hint = did_you_mean(str(name), list(known_steps))
             p.errors.append(f"steps.{name}: unknown step" + (f". {hint}" if hint else ""))

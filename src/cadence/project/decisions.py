@@ -46,5 +46,21 @@ def next_id(records: list[dict[str, Any]]) -> str:
 def append(root: Path, step: str | None, text: str, category: str | None, by: str, at: str) -> dict[str, Any]:
     """Append a decision; call under the project lock so IDs stay unique."""
     rec = {"id": next_id(read(root)), "step": step, "text": text, "category": category, "at": at, "by": by}
-    append_line(root / DECISIONS, json.dumps(rec, ensure_ascii=False))
+    line = json.dumps(rec, ensure_ascii=False)
+    if not _ends_with_newline(root / DECISIONS):
+        line = "\n" + line  # a torn or hand-edited last line must not swallow this record
+    append_line(root / DECISIONS, line)
     return rec
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """True for a missing or empty file, or one whose last byte is a newline."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            if fh.tell() == 0:
+                return True
+            fh.seek(-1, 2)
+            return fh.read(1) == b"\n"
+    except OSError:
+        return True

@@ -38,11 +38,24 @@ def repair_state(root: Path) -> dict[str, Any]:
     if bak.is_file():
         try:
             state = parse_state(bak.read_text(encoding="utf-8"), paths.STATE + ".bak")
-            save_state(root, state)
-            return {"action": "restored", "from": paths.STATE + ".bak", "steps": len(state["steps"])}
         except (CadenceError, OSError, UnicodeDecodeError):
-            pass
+            state = None
+        if state is not None:
+            # Move the broken file aside first: saving over it would hard-link it to state.json.bak and
+            # destroy the very backup being restored.
+            kept = _set_aside(root)
+            save_state(root, state)
+            return {"action": "restored", "from": paths.STATE + ".bak", "steps": len(state["steps"]),
+                    "kept_corrupt_copy": kept}
     return {"action": "re-derived", **rederive_state(root)}
+
+
+def _set_aside(root: Path) -> str | None:
+    broken = root / paths.STATE
+    if not broken.exists():
+        return None
+    broken.replace(root / (paths.STATE + ".corrupt"))
+    return paths.STATE + ".corrupt"
 
 
 def rederive_state(root: Path) -> dict[str, Any]:
@@ -66,12 +79,9 @@ def rederive_state(root: Path) -> dict[str, Any]:
             state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": "adopt",
                                       "outputs": required, "reason": None}
             completed.append(s.name)
-    broken = root / paths.STATE
-    if broken.exists():
-        broken.replace(root / (paths.STATE + ".corrupt"))
+    kept = _set_aside(root)
     save_state(root, state)
-    return {"completed": completed, "steps": len(state["steps"]),
-            "kept_corrupt_copy": (paths.STATE + ".corrupt") if (root / (paths.STATE + ".corrupt")).exists() else None}
+    return {"completed": completed, "steps": len(state["steps"]), "kept_corrupt_copy": kept}
 
 
 def doctor(root: Path, repair: bool = False) -> dict[str, Any]:

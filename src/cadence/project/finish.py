@@ -17,9 +17,14 @@ PR_BODY = ".cadence/pr-body.md"
 RUNTIME = (".cadence/loop.json", ".cadence/loop.json.bak", ".cadence/gate.json", ".cadence/gate.json.bak",
            ".cadence/.lock", PR_BODY, ".cadence/*.bak", ".cadence/.*.tmp", ".cadence/state.json.bak")
 RUNTIME_DIRS = (".cadence/sessions/", f"{WORKTREES}/")
+# `secrets.*` only as data / config: `src/secrets.py` is a source module and must reach the PR
+_DATA_EXT = ("json", "yml", "yaml", "toml", "env", "txt", "ini", "cfg", "conf", "properties", "xml", "enc", "gpg",
+             "age", "asc", "csv")
 SECRETS = (".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.p12",
-           "*.pfx", "*.jks", "*.keystore", "credentials*.json", "credentials", "*.ppk", "secrets.*", ".secrets*",
-           ".netrc", ".npmrc", ".pypirc", "*.tfstate", "*.tfstate.*", "service-account*.json", ".htpasswd")
+           "*.pfx", "*.jks", "*.keystore", "credentials*.json", "credentials", "*.ppk", *(f"secrets.{e}" for e in _DATA_EXT), "secrets", ".secrets*",
+           ".netrc", ".npmrc", ".pypirc", "*.tfstate", "*.tfstate.*", "service-account*.json", ".htpasswd",
+           "credentials*.yml", "credentials*.yaml", "client_secret*.json", ".git-credentials", ".dockercfg",
+           "*.keychain", "*.kdbx")
 SAFE = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
 
 
@@ -65,7 +70,7 @@ def plan_stage(st: dict[str, list[str]]) -> tuple[list[str], list[dict[str, str]
 
 def detect_base(root: Path, branch: str) -> str:
     from cadence.vcs import git
-    base = git.default_branch(root)
+    base = git.default_branch(root, query_remote=True)
     if base and base != branch:
         return base
     for cand in ("main", "master"):
@@ -96,6 +101,15 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
     except CadenceError as exc:
         warnings.append(f"loop state not included: {exc.message}")
         loop = None
+    if loop and chosen is None:
+        try:  # without a plan, a loop whose plan names another branch is not this branch's work
+            fm = read_plan(plans_dir(root) / str(loop["plan"]))["frontmatter"] or {}
+            other = fm.get("branch")
+        except (CadenceError, OSError, ValueError):
+            other = None
+        if other and str(other) != branch:
+            warnings.append(f"loop summary not included: its plan {loop['plan']} is for branch {other}")
+            loop = None
     if loop and (chosen is None or loop["plan"] == chosen):
         parts.append(loopcore.summary_markdown(loop, now()).strip())
     try:

@@ -48,7 +48,8 @@ class Project:
         step = self.pipeline.steps.get(name) or (self.pipeline.tools.get(name) if tools else None)
         if step is None:
             names = list(self.pipeline.steps) + (list(self.pipeline.tools) if tools else [])
-            raise CadenceError("UNKNOWN_STEP", f"unknown step {name!r}",
+            shown = name if len(name) <= 80 else name[:80] + "…"
+            raise CadenceError("UNKNOWN_STEP", f"unknown step {shown!r}",
                                (did_you_mean(name, names) + " Run 'cadence list' or 'cadence status' for the steps.")
                                .strip(), USAGE)
         return step
@@ -72,6 +73,12 @@ def open_project(root: Path, warnings: list[str] | None = None) -> Project:
     return Project(root, index, config, pipeline, warnings)
 
 
+def _save(proj: Project, state: dict[str, Any]) -> None:
+    """Save under the caller's lock; the state records the methodology the config now names."""
+    state["methodology"] = proj.config.get("methodology", state.get("methodology"))
+    save_state(proj.root, state)
+
+
 # ------------------------------------------------------------------ outputs on disk
 
 def output_exists(root: Path, rel: str) -> bool:
@@ -79,8 +86,9 @@ def output_exists(root: Path, rel: str) -> bool:
         p = paths.contained(root, rel.rstrip("/") or ".", "output")
     except CadenceError:
         return False
-    if rel.endswith("/"):
-        return p.is_dir() and any(f.is_file() for f in p.rglob("*"))
+    if rel.endswith("/"):  # a directory counts when it holds a real file (not only a .gitkeep)
+        return p.is_dir() and any(f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                                  for f in p.rglob("*"))
     return p.is_file()
 
 
@@ -199,6 +207,9 @@ def check(proj: Project, name: str) -> dict[str, Any]:
         applicable = None
         reasons.append("conditional step with no config predicate: the assistant judges it through "
                        "its '## Conditional Evaluation' section when it runs")
+    if not reasons:
+        reasons.append("a tool: available whenever you need it" if s.category == "tool" else
+                       "not conditional and no applicability predicate: it applies to every project that enables it")
     return {"step": s.name, "enabled": s.enabled, "applicable": applicable if s.enabled else False,
             "conditional": s.conditional, "predicate": s.when, "reasons": reasons, "signals": signals}
 
@@ -287,18 +298,47 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     decisions = [f"{d.get('id')} ({d.get('step')}): {d.get('text')}" for d in dec.read(proj.root, proj.warnings)
                  if d.get("step") in relevant]
     instr_dir = proj.root / paths.INSTRUCTIONS
-    completed = sum(1 for x in pl.stateful() if x.enabled and pl.status(x.name, st) in ("completed", "skipped"))
-    total = sum(1 for x in pl.stateful() if x.enabled)
+    layers = (_read_optional(instr_dir / "global.md"), _read_optional(instr_dir / f"{s.name}.md"))
+    for fname, text in zip(("global.md", f"{s.name}.md"), layers, strict=True):
+        if text is not None and not text.strip():
+            proj.warnings.append(f"{paths.INSTRUCTIONS}/{fname} is empty: no instructions taken from it")
+    if instructions is not None and not instructions.strip():
+        proj.warnings.append("--instructions is empty: no inline instructions")
+    prog = pl.progress(st)
+    completed, total = prog["completed"] + prog["skipped"], prog["enabled"]
     inp = AssemblyInput(step=s.name, body=body, methodology=pl.methodology, depth=resolved, depth_source=source,
                         completed=completed, total=total, knowledge=_knowledge_for(proj, s.knowledge),
                         artifacts=artifacts, existing=existing, decisions=decisions,
-                        instructions=(_read_optional(instr_dir / "global.md"),
-                                      _read_optional(instr_dir / f"{s.name}.md"), instructions),
+                        instructions=(*layers, instructions),
                         arguments=arguments, update_mode=update_mode, stateless=s.stateless,
-                        budget=int(proj.config["pipeline"]["context-budget"]))
+                        budget=int(proj.config["pipeline"]["context-budget"]), project=project_line(proj))
     result = assemble(inp)
     result.omitted.extend(p for p in skipped if p not in result.omitted)
     return s, result, resolved, source, update_mode
+
+
+def project_line(proj: Project) -> str:
+    """What the assistant must know about the project to apply type-specific guidance: its name,
+    type with every setting, traits and greenfield/brownfield mode."""
+    cfg = proj.config.get("project") or {}
+    parts = [str(cfg["name"])] if cfg.get("name") else []
+    ptype = cfg.get("type")
+    if ptype:
+        settings = ", ".join(f"{k}: {', '.join(map(str, v)) or 'none' if isinstance(v, list) else _setting(v)}"
+                             for k, v in (cfg.get(ptype) or {}).items())
+        parts.append(f"type {ptype}" + (f" ({settings})" if settings else ""))
+    else:
+        parts.append("no project type (generic pipeline)")
+    if cfg.get("traits"):
+        parts.append("traits: " + ", ".join(cfg["traits"]))
+    mode = proj.state.get("mode") if proj._state is not None or (proj.root / paths.STATE).is_file() else None
+    if mode:
+        parts.append(str(mode))
+    return " · ".join(parts)
+
+
+def _setting(v: Any) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
 def run(proj: Project, name: str, depth: int | None = None, instructions: str | None = None,
@@ -323,7 +363,7 @@ def run(proj: Project, name: str, depth: int | None = None, instructions: str | 
             state = load_state(proj.root)
             entry = state["steps"].setdefault(s.name, {"status": "pending"})
             entry.update({"status": "in_progress", "at": now(), "depth": resolved, "source": source})
-            save_state(proj.root, state)
+            _save(proj, state)
             proj._state = state
         status_ = "in_progress"
     return {"step": step.name, "status": status_, "depth": resolved, "update_mode": update_mode,
@@ -345,8 +385,12 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
              wait: float | None = None) -> dict[str, Any]:
     s = _stateful(proj, name)
     entry = proj.state["steps"].get(s.name, {})
-    depth = int(entry.get("depth") or proj.pipeline.depth_for(s.name)[0]) if entry.get("status") == "in_progress" \
-        else proj.pipeline.depth_for(s.name)[0]
+    if entry.get("status") == "in_progress" and entry.get("depth"):
+        depth = int(entry["depth"])  # the depth `run` assembled it at
+    elif entry.get("rework_depth"):
+        depth = int(entry["rework_depth"])  # reopened by `rework --depth N`
+    else:
+        depth = proj.pipeline.depth_for(s.name)[0]
     missing = missing_outputs(proj.root, s, depth)
     if missing and not force:
         raise CadenceError("OUTPUTS_MISSING", f"{s.name} cannot complete: missing output(s) {', '.join(missing)}",
@@ -359,7 +403,7 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
         state = load_state(proj.root)
         state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": source,
                                   "outputs": [o for o in s.outputs if output_exists(proj.root, o)], "reason": None}
-        save_state(proj.root, state)
+        _save(proj, state)
         proj._state = state
     return {"step": s.name, "status": "completed", "depth": depth, "missing": missing,
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
@@ -380,7 +424,7 @@ def skip(proj: Project, names: list[str], reason: str, force: bool = False, sour
                                "Pass --force to mark completed steps skipped.", CONFLICT)
         for s in steps:
             state["steps"][s.name] = {"status": "skipped", "at": now(), "source": source, "reason": reason.strip()}
-        save_state(proj.root, state)
+        _save(proj, state)
         proj._state = state
     results = [{"step": s.name, "status": "skipped"} for s in steps]
     return {"step": results[0]["step"], "status": "skipped", "reason": reason.strip(), "steps": results,
@@ -398,7 +442,7 @@ def reset(proj: Project, name: str | None, all_steps: bool = False, wait: float 
         targets = [s.name] if s else list(state["steps"])
         for t in targets:
             state["steps"][t] = {"status": "pending"}
-        save_state(proj.root, state)
+        _save(proj, state)
         proj._state = state
     if s:
         return {"step": s.name, "status": "pending"}
@@ -423,7 +467,7 @@ def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float
             if s.phase in phases and state["steps"].get(s.name, {}).get("status") == "completed":
                 state["steps"][s.name] = {"status": "pending", **({"rework_depth": depth} if depth else {})}
                 reopened.append(s.name)
-        save_state(proj.root, state)
+        _save(proj, state)
         proj._state = state
     return {"phases": phases, "steps": reopened, "depth": depth,
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
@@ -450,7 +494,7 @@ def adopt(proj: Project, apply: bool = False, wait: float | None = None) -> dict
     for s in proj.pipeline.stateful():
         if not s.active or st.get(s.name, "pending") != "pending":
             continue
-        required = s.required_outputs(1)
+        required = s.required_outputs(proj.pipeline.depth_for(s.name)[0])  # the evidence `complete` would ask for
         if not required or not set(required) - _ancestor_outputs(proj, s.name):
             continue
         if all(output_exists(proj.root, o) for o in required):
@@ -463,7 +507,7 @@ def adopt(proj: Project, apply: bool = False, wait: float | None = None) -> dict
                 state["steps"][p["step"]] = {"status": "completed", "at": now(), "source": "adopt",
                                              "depth": proj.pipeline.depth_for(p["step"])[0],
                                              "outputs": p["outputs"], "reason": None}
-            save_state(proj.root, state)
+            _save(proj, state)
             proj._state = state
     return {"proposed": proposed, "applied": bool(apply and proposed)}
 

@@ -24,9 +24,30 @@ def change_scope(root: Path, files: list[str] | None = None, base: str | None = 
         top = git.toplevel(root) or root
         files = git.changed_files(top, base)
     else:
-        files = [f.replace("\\", "/") for f in files]
+        files = [_relative(root, f.replace("\\", "/")) for f in files]
     extra = workflow_config(root).get("scope") or {}
     return classify(files, extra)
+
+
+def _relative(root: Path, path: str) -> str:
+    """An absolute path inside the repository (or the project) is classified by its repository-relative form:
+    the directories above the repository (`/home/me/tests/app/…`) must not decide its tier."""
+    if not path.startswith("/"):
+        return path
+    import os
+
+    from cadence.vcs import git
+    top = git.toplevel(root) if (root / ".git").exists() or git.is_repo(root) else None
+    for base in (top, root):
+        if base is None:
+            continue
+        try:
+            rel = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
+        except ValueError:
+            continue
+        if not rel.startswith(".."):
+            return rel.replace(os.sep, "/")
+    return path
 
 
 def load_gate(root: Path) -> dict[str, Any] | None:

@@ -36,9 +36,25 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+ENTRY_DEFAULTS: dict[str, Any] = {"at": None, "depth": None, "source": None, "outputs": [], "reason": None}
+
+
+def normalise(state: dict[str, Any]) -> dict[str, Any]:
+    """Give every step entry the documented shape (status, at, depth, source, outputs, reason);
+    extra keys (e.g. `rework_depth`) are kept."""
+    for name, entry in state.get("steps", {}).items():
+        full = {"status": entry.get("status", "pending")}
+        for key, default in ENTRY_DEFAULTS.items():
+            value = entry.get(key, default)
+            full[key] = list(value) if isinstance(value, list) else value
+        full.update({k: v for k, v in entry.items() if k not in full})
+        state["steps"][name] = full
+    return state
+
+
 def new_state(methodology: str, mode: str, steps: list[str]) -> dict[str, Any]:
-    return {"schema": SCHEMA, "cadence": __version__, "methodology": methodology, "mode": mode,
-            "created": now(), "steps": {s: {"status": "pending"} for s in steps}}
+    return normalise({"schema": SCHEMA, "cadence": __version__, "methodology": methodology, "mode": mode,
+                      "created": now(), "steps": {s: {"status": "pending"} for s in steps}})
 
 
 def migrate(state: dict[str, Any]) -> bool:
@@ -102,7 +118,22 @@ def load_state(root: Path) -> dict[str, Any]:
 def save_state(root: Path, state: dict[str, Any]) -> None:
     from cadence.project.fsio import atomic_write
     state["cadence"] = __version__
+    normalise(state)
     atomic_write(root / STATE, json.dumps(state, indent=1, sort_keys=False) + "\n", backup=True)
+    _usual_mode(root / STATE)
+
+
+def _usual_mode(path: Path) -> None:
+    """The temp file was created 0600; give state.json the mode the user's umask gave config.yml (read
+    from the file, never by flipping the process umask, which other threads would see)."""
+    import os
+    import stat
+    try:
+        mode = stat.S_IMODE(os.stat(path.parent / "config.yml").st_mode) & 0o666
+        if mode and stat.S_IMODE(os.stat(path).st_mode) != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass
 
 
 def statuses(state: dict[str, Any]) -> dict[str, str]:

@@ -8,7 +8,8 @@ from typing import Any
 from cadence.errors import CadenceError
 from cadence.project import paths
 
-WARNING_CODES = {"KNOWLEDGE_MISSING", "KNOWLEDGE_UNREFERENCED"}
+WARNING_CODES = {"KNOWLEDGE_MISSING", "KNOWLEDGE_UNREFERENCED", "INSTRUCTIONS_UNKNOWN_STEP", "OVERRIDE_UNUSED",
+                 "STATE_UNKNOWN_STEP"}
 CONTENT_RULE_CODES = {"KNOWLEDGE_TOO_SHORT", "KNOWLEDGE_NO_EXAMPLE", "KNOWLEDGE_DEEP_SHORT", "KNOWLEDGE_SUMMARY_LONG",
                       "KNOWLEDGE_SECTION_MISSING"}
 
@@ -84,6 +85,10 @@ def validate(root: Path, strict: bool = False) -> dict[str, Any]:
                                          "message": "a step this cadence version does not know"})
             except CadenceError as err:
                 problems.append({"code": err.code, "file": paths.STATE, "field": "(file)", "message": err.message})
+        else:
+            problems.append({"code": "STATE_MISSING", "file": paths.STATE, "field": "(file)",
+                             "message": "the pipeline state is missing; 'cadence doctor --repair' re-derives it"})
+        problems += _local_overrides(root)
         kdir = root / paths.KNOWLEDGE
         if kdir.is_dir():
             from cadence.content.loader import build_knowledge_index
@@ -98,3 +103,29 @@ def validate(root: Path, strict: bool = False) -> dict[str, Any]:
     warnings = len(problems) - errors
     valid = errors == 0 and (not strict or warnings == 0)
     return {"valid": valid, "errors": errors, "warnings": warnings, "problems": problems, "counts": counts}
+
+
+def _local_overrides(root: Path) -> list[dict[str, str]]:
+    """Instruction files named after no step or tool, and knowledge overrides nothing can use."""
+    from cadence.content.loader import knowledge_path, pipeline_index
+    from cadence.errors import did_you_mean
+    idx = pipeline_index()
+    names = [*idx["steps"], *idx["tools"]]
+    out: list[dict[str, str]] = []
+    idir = root / paths.INSTRUCTIONS
+    for f in sorted(idir.glob("*.md")) if idir.is_dir() else []:
+        if f.stem != "global" and f.stem not in names:
+            hint = did_you_mean(f.stem, names)
+            out.append({"code": "INSTRUCTIONS_UNKNOWN_STEP", "file": f"{paths.INSTRUCTIONS}/{f.name}", "field": "(file)",
+                        "message": f"no step or tool is named {f.stem!r}, so these instructions are never used"
+                        + (f". {hint}" if hint else "")})
+    kdir = root / paths.KNOWLEDGE
+    referenced = {k for rec in [*idx["steps"].values(), *idx["tools"].values()] for k in rec["knowledge"]}
+    referenced |= {k for ov in idx["overlays"].values() for app in ov["knowledge-overrides"].values()
+                   for k in app.get("append", [])}
+    for f in sorted(kdir.glob("*.md")) if kdir.is_dir() else []:
+        if f.stem not in referenced and knowledge_path(f.stem) is None:
+            out.append({"code": "OVERRIDE_UNUSED", "file": f"{paths.KNOWLEDGE}/{f.name}", "field": "(file)",
+                        "message": f"{f.stem!r} is not a library entry and no step references it, so it is never "
+                        "injected (overrides replace library entries by name)"})
+    return out

@@ -118,6 +118,7 @@ def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str
         raise CadenceError("NO_COMMITS", "the repository has no commits yet", "Make a first commit.", PRECONDITION)
     warnings: list[str] = []
     (main / WORKTREES).mkdir(exist_ok=True)
+    _exclude_worktrees(main)
     existing = git.branch_exists(main, branch)
     if existing:
         if from_ref:
@@ -234,3 +235,23 @@ def open_worktree(root: Path, name: str) -> dict[str, Any]:
         raise CadenceError("WORKTREE_NOT_FOUND", f"no worktree named {name!r} at {path}",
                            "Run 'cadence worktree list'.", PRECONDITION)
     return {"name": name, "path": str(path), "command": open_command(main, path)}
+
+
+def _exclude_worktrees(main: Path) -> None:
+    """Keep `.worktrees/` out of the main tree's `git status` (it is [ignored] by design): add it to the
+    repository's local `info/exclude` when no ignore rule covers it yet. Best effort, never an error."""
+    from cadence.vcs import git
+    try:
+        if git.run_git(main, ["check-ignore", f"{WORKTREES}/"], timeout=10, check=False).strip():
+            return  # already ignored
+        common = git.run_git(main, ["rev-parse", "--git-common-dir"], timeout=10).strip()
+        exclude = (main / common / "info" / "exclude") if not Path(common).is_absolute() else \
+            Path(common) / "info" / "exclude"
+        text = exclude.read_text(encoding="utf-8") if exclude.is_file() else ""
+        if f"/{WORKTREES}/" in text.splitlines():
+            return
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        with exclude.open("a", encoding="utf-8") as fh:
+            fh.write(("" if not text or text.endswith("\n") else "\n") + f"/{WORKTREES}/\n")
+    except (OSError, CadenceError):
+        pass

@@ -35,10 +35,19 @@ def run_git(cwd: Path, args: list[str], timeout: float = DEFAULT_TIMEOUT, check:
     except subprocess.TimeoutExpired:
         raise GitError(f"git {' '.join(args[:2])} timed out after {timeout:g}s") from None
     if check and proc.returncode != 0:
-        msg = (proc.stderr or proc.stdout).strip().splitlines()
-        raise GitError(f"git {' '.join(args[:3])} failed: {msg[-1] if msg else f'exit {proc.returncode}'}",
+        raise GitError(f"git {' '.join(args[:3])} failed: {_message(proc.stderr or proc.stdout, proc.returncode)}",
                        stderr=proc.stderr)
     return proc.stdout
+
+
+def _message(text: str, code: int) -> str:
+    """git's own message without its `hint:` lines: the error / fatal / rejected lines, else the last line."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith("hint:")] or lines
+    if not lines:
+        return f"exit {code}"
+    key = [ln for ln in lines if ln.startswith(("error:", "fatal:", "!", "remote: error", "ERROR"))]
+    return "; ".join(dict.fromkeys(key[-3:])) if key else lines[-1]
 
 
 def is_repo(path: Path) -> bool:
@@ -130,6 +139,7 @@ def parse_status_v2(raw: str) -> dict[str, list[str]]:
     untracked: list[str] = []
     conflicted: list[str] = []
     ignored: list[str] = []
+    renamed_from: list[str] = []
     parts = raw.split("\0")
     i = 0
     while i < len(parts):
@@ -144,6 +154,8 @@ def parse_status_v2(raw: str) -> dict[str, list[str]]:
         elif kind == "2":
             fields = entry.split(" ", 9)
             xy, path = fields[1], fields[9]
+            if i < len(parts) and parts[i]:
+                renamed_from.append(parts[i])
             i += 1  # the original path follows as its own NUL-terminated field
         elif kind == "u":
             conflicted.append(entry.split(" ", 10)[10])
@@ -160,7 +172,8 @@ def parse_status_v2(raw: str) -> dict[str, list[str]]:
             staged.append(path)
         if xy[1] != ".":
             unstaged.append(path)
-    return {"staged": staged, "unstaged": unstaged, "untracked": untracked, "conflicted": conflicted}
+    return {"staged": staged, "unstaged": unstaged, "untracked": untracked, "conflicted": conflicted,
+            "renamed_from": renamed_from}
 
 
 def status(cwd: Path, untracked: str = "all") -> dict[str, list[str]]:
@@ -204,8 +217,8 @@ def changed_files(cwd: Path, base: str | None = None) -> list[str]:
         return diff_names(cwd, merge_base(cwd, base, "HEAD"), "HEAD")
     st = status(cwd)
     seen: dict[str, None] = {}
-    for key in ("staged", "unstaged", "conflicted", "untracked"):
-        for p in st[key]:
+    for key in ("staged", "unstaged", "conflicted", "untracked", "renamed_from"):
+        for p in st.get(key, []):  # a rename's old path is a change too (as with --base: --no-renames)
             if not p.endswith("/"):
                 seen.setdefault(p, None)
     return list(seen)
@@ -216,12 +229,22 @@ def remote_url(cwd: Path, name: str = "origin") -> str | None:
     return out or None
 
 
-def default_branch(cwd: Path, remote: str = "origin") -> str | None:
-    """origin's default branch (refs/remotes/origin/HEAD), else main/master whichever exists, else None."""
+def default_branch(cwd: Path, remote: str = "origin", query_remote: bool = False) -> str | None:
+    """origin's default branch (refs/remotes/origin/HEAD; with `query_remote`, else the remote's own HEAD
+    from `git ls-remote --symref`), else main/master whichever exists, else None."""
     out = run_git(cwd, ["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], timeout=10, check=False).strip()
     prefix = f"refs/remotes/{remote}/"
     if out.startswith(prefix):
         return out[len(prefix):]
+    if query_remote and remote_url(cwd, remote) is not None:
+        try:
+            listing = run_git(cwd, ["ls-remote", "--symref", remote, "HEAD"], timeout=20, check=False)
+        except GitError:
+            listing = ""
+        for line in listing.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[0] == "ref:" and parts[1].startswith("refs/heads/") and parts[2] == "HEAD":
+                return parts[1][len("refs/heads/"):]  # listed only when HEAD resolves: the branch exists
     for cand in ("main", "master"):
         if branch_exists(cwd, cand) or remote_branch_exists(cwd, cand, remote):
             return cand
