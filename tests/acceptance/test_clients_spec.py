@@ -94,6 +94,7 @@ def test_uninitialised_repo_round_trip_and_second_install_changes_no_byte(fresh:
     before, before_dirs = tree_snapshot(fresh), dirs(fresh)
     ok("--root", str(fresh), "install", *flags(clients))
     first = tree_snapshot(fresh)
+    assert sorted(p.name for p in (fresh / ".cadence").iterdir()) == ["manifest.json"]  # no stray lock file
     data = ok("--root", str(fresh), "install", *flags(clients))
     assert set(data["counts"]) == {"keep"}, data["counts"]
     assert tree_snapshot(fresh) == first  # regression: the 2nd install used to add .cadence/.lock + manifest key
@@ -126,6 +127,39 @@ def test_codex_inline_mcp_servers_table_is_merged_not_a_crash(project: Path) -> 
     assert set(cfg["mcp_servers"]) == {"x", "cadence"}
 
 
+@pytest.mark.parametrize("files,code", [
+    ({".claude": b"not a dir"}, "INSTALL_PATH_BLOCKED"),
+    ({".claude/agents/architect.md/x": b"a dir where a file goes"}, "INSTALL_PATH_BLOCKED"),
+    ({"AGENTS.md": b"\xff\xfe\x00not utf-8"}, "CONFIG_FILE_INVALID"),
+    ({".mcp.json": b"[]"}, "CONFIG_FILE_INVALID"),
+    ({".codex/config.toml": b'mcp_servers = "x"\n'}, "CONFIG_FILE_INVALID"),
+    ({"opencode.json": b'{"a": }'}, "CONFIG_FILE_INVALID"),
+], ids=["dir-is-file", "file-is-dir", "agents-md-not-utf8", "mcp-json-array", "toml-scalar", "bad-jsonc"])
+def test_a_tree_cadence_cannot_write_into_stops_install_with_nothing_written(fresh: Path, files: dict[str, bytes],
+                                                                           code: str) -> None:
+    """Regression: the first two were INTERNAL_ERROR tracebacks; a non-UTF-8 AGENTS.md stopped install midway
+    after other files had been written."""
+    seed(fresh, files)
+    before, before_dirs = tree_snapshot(fresh), dirs(fresh)
+    r = cli("--root", str(fresh), "--json", "install", *flags(CLIENTS))
+    assert r.code == 5 and r.json["error"]["code"] == code, r
+    assert "Nothing was written" in r.json["error"]["hint"]
+    assert tree_snapshot(fresh) == before and dirs(fresh) == before_dirs
+
+
+def test_uninstall_after_the_user_broke_or_re_encoded_shared_files_finishes_and_reports(fresh: Path) -> None:
+    """Regression: a non-UTF-8 AGENTS.md made uninstall crash (INTERNAL_ERROR) halfway, manifest not updated."""
+    ok("--root", str(fresh), "install", *flags(CLIENTS))
+    (fresh / "AGENTS.md").write_bytes(b"\xff\xfe re-encoded")
+    (fresh / "opencode.json").write_bytes(b'{"mcp": ')
+    (fresh / ".mcp.json").unlink()
+    r = cli("--root", str(fresh), "--json", "uninstall")
+    assert r.code == 0, r
+    assert any("AGENTS.md" in w for w in r.json["warnings"]) and any("opencode.json" in w for w in r.json["warnings"])
+    assert set(tree_snapshot(fresh)) == {"AGENTS.md", "opencode.json"}  # the user's files; nothing else left
+    assert cli("--root", str(fresh), "--json", "uninstall").code == 0
+
+
 def test_incremental_installs_then_one_install_of_all_changes_no_byte(project: Path) -> None:
     seed(project, USER_SETS["plain"])
     before = tree_snapshot(project)
@@ -155,6 +189,37 @@ def test_shared_agents_md_block_survives_uninstalling_one_of_its_clients(project
     assert (project / ".codex" / "config.toml").is_file() and not (project / "opencode.json").exists()
     ok("--root", str(project), "uninstall", "--client=codex")
     assert (project / "AGENTS.md").read_bytes() == b"# Agents\n"
+
+
+def test_gemini_agents_follow_the_experimental_switch_and_leave_no_empty_folder(fresh: Path) -> None:
+    before, before_dirs = tree_snapshot(fresh), dirs(fresh)
+    ok("--root", str(fresh), "install", "--client=gemini")
+    settings = fresh / ".gemini" / "settings.json"
+    assert not (fresh / ".gemini" / "agents").exists()
+    cfg = json.loads(settings.read_text())
+    settings.write_text(json.dumps({**cfg, "experimental": {"enableAgents": True}}, indent=2) + "\n")
+    assert ok("--root", str(fresh), "install", "--client=gemini")["counts"]["create"] == 12
+    settings.write_text(json.dumps({**cfg, "experimental": {"enableAgents": False}}, indent=2) + "\n")
+    assert ok("--root", str(fresh), "install", "--client=gemini")["counts"]["remove"] == 12
+    assert not (fresh / ".gemini" / "agents").exists()  # regression: the emptied folder stayed behind
+    settings.write_text(json.dumps(cfg, indent=2) + "\n")
+    ok("--root", str(fresh), "uninstall")
+    assert tree_snapshot(fresh) == before and dirs(fresh) == before_dirs
+
+
+@pytest.mark.parametrize("file_name,target", [('"AGENTS.md"', "AGENTS.md"), ('["AGENTS.md", "GEMINI.md"]', "GEMINI.md"),
+                                              ('["CONTEXT.md"]', "CONTEXT.md"), ('"../evil.md"', "GEMINI.md")])
+def test_gemini_instructions_go_where_context_file_name_points(fresh: Path, file_name: str, target: str) -> None:
+    seed(fresh, {".gemini/settings.json": b'{"context": {"fileName": %s}}' % file_name.encode(), "AGENTS.md": b"# mine\n"})
+    before = tree_snapshot(fresh)
+    ok("--root", str(fresh), "install", "--client=gemini", "--client=codex")
+    assert "cadence" in (fresh / target).read_text()
+    assert (fresh / "AGENTS.md").read_text().count("cadence managed") == 2  # one block, shared when both use it
+    assert not (fresh.parent / "evil.md").exists()
+    ok("--root", str(fresh), "uninstall", "--client=codex")
+    assert ("cadence" in (fresh / "AGENTS.md").read_text()) == (target == "AGENTS.md")
+    ok("--root", str(fresh), "uninstall")
+    assert tree_snapshot(fresh) == before
 
 
 def test_manifest_records_path_clients_kind_sha256_and_version_for_every_entry(project: Path) -> None:

@@ -55,7 +55,8 @@ def J(r):
     assert set(env) == ENVELOPE_KEYS, env
     assert env["ok"] is (r.code == 0), env
     if r.code:
-        assert set(env["error"]) == {"code", "message", "hint"} and re.fullmatch(r"[A-Z][A-Z0-9_]*", env["error"]["code"])
+        assert set(env["error"]) == {"code", "message", "hint"}
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", env["error"]["code"])
     return env
 
 
@@ -540,6 +541,10 @@ def test_decisions_list_and_add(cli, project):
     rec = J(r)["data"]
     assert set(rec) >= {"id", "step", "text", "category", "at", "by"} and rec["id"] == "D-001"
     assert J(cli("--root", project, "decisions", "--json"))["data"]["decisions"][0]["text"] == "Use Go 1.23"
+    cli("--root", project, "decisions", "add", "Second")
+    assert [d["text"] for d in J(cli("--root", project, "decisions", "list", "--last", "1", "--json"))["data"]
+            ["decisions"]] == ["Second"]
+    assert cli("--root", project, "decisions", "list", "--last", "0", "--json").code == 1
     line = (project / ".cadence/decisions.jsonl").read_text().splitlines()[0]
     assert json.loads(line)["id"] == "D-001"
 
@@ -698,3 +703,24 @@ def test_small_contract_details(cli, project):
     assert d["valid"] and any(p["code"] == "STATE_UNKNOWN_STEP" and p["severity"] == "warning"
                               for p in d["problems"])
     assert cli("--root", project, "status").code == 0
+
+
+@pytest.mark.parametrize("flags,steps", [(["--methodology", "custom"], 50),
+                                         (["--methodology", "mvp", "--game-engine", "unity"], 27)])
+def test_walks_reach_100_percent_with_not_applicable_steps_left_out(cli, repo, flags, steps):
+    init(cli, repo, *flags)
+    assert len(walk(cli, repo)) == steps
+    assert status(cli, repo)["progress"] == {"enabled": steps, "completed": steps, "skipped": 0, "pending": 0,
+                                             "in_progress": 0, "percent": 100}
+
+
+def test_symlinks_out_of_the_repository_never_reach_a_prompt(cli, project, tmp_path):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE-KEY-MATERIAL")
+    (project / ".cadence/instructions/global.md").symlink_to(secret)
+    (project / ".cadence/knowledge/vision-craft.md").symlink_to(secret)
+    env = J(cli("--root", project, "run", "create-vision", "--preview", "--json"))
+    assert "PRIVATE-KEY-MATERIAL" not in env["data"]["prompt"]
+    assert sum("outside the project" in w for w in env["warnings"]) == 2
+    shown = J(cli("--root", project, "knowledge", "show", "vision-craft", "--json"))["data"]
+    assert shown["source"] == "library" and "PRIVATE-KEY-MATERIAL" not in shown["content"]

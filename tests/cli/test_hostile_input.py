@@ -1,7 +1,6 @@
 """Hostile names on every pipeline-side name input: a clear error, nothing written outside the repository."""
 
 import pytest
-
 from tests.conftest import tree_snapshot
 
 HOSTILE = ["../x", "/etc/passwd", "$(touch pwned)", ";rm -rf ~", "a\nb", "..", "", "x" * 300, "CON\x00"]

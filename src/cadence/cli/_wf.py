@@ -32,6 +32,8 @@ def require(ctx_root: Path) -> Path:
     if not (ctx_root / CONFIG).is_file():
         from cadence.vcs.git import is_repo
         if is_repo(ctx_root):
+            from cadence.project.workflow import exclude_runtime
+            exclude_runtime(ctx_root)
             return ctx_root
     require_project(ctx_root)
     return ctx_root

@@ -55,7 +55,12 @@ def _text(d: dict[str, Any]) -> str:
 
 def cmd_summary(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.review import gate_summary
-    d = gate_summary(ctx.root(), _reports(args.report), args.scope)
+    root = ctx.root()
+    d = gate_summary(root, _reports(args.report), args.scope)
+    from cadence.project.paths import CONFIG
+    if not (root / CONFIG).is_file():
+        from cadence.project.workflow import exclude_runtime
+        exclude_runtime(root)  # gate.json is runtime state: keep it out of an uninitialised repo's status
     return d, _text(d)
 
 

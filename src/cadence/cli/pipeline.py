@@ -97,7 +97,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 def add_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("step", help="step or tool name")
-    p.add_argument("arguments", nargs="*", default=[], help="arguments for tools ($ARGUMENTS); unknown options pass through")
+    p.add_argument("arguments", nargs="*", default=[],
+                   help="arguments for tools ($ARGUMENTS); unknown options pass through")
     p.add_argument("--depth", type=int, help="depth 1-5 for this run")
     p.add_argument("--instructions", help="extra instructions for this run")
     p.add_argument("--preview", action="store_true", help="print without marking the step in progress")
@@ -342,6 +343,9 @@ def add_decisions(p: argparse.ArgumentParser) -> None:
 def cmd_decisions_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project import decisions
     from cadence.project.paths import require_project
+    if args.last is not None and args.last < 1:
+        raise CadenceError("USAGE", f"--last {args.last}: must be at least 1", "Example: cadence decisions --last 5",
+                           USAGE)
     require_project(ctx.root())
     recs = decisions.read(ctx.root(), ctx.warnings)
     if args.step:

@@ -338,8 +338,10 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
     if (scope == "project" and not dry_run and cadence_dir is not None
             and (cadence_dir.is_dir() or not os.path.lexists(cadence_dir))):
         from cadence.project.lock import project_lock
-        # A repository without `.cadence/` gets one (for the manifest) and the lock in it, both
-        # recorded, so a second install finds the same tree and changes no byte.
+        # A repository without `.cadence/` gets one (recorded, for the manifest). The lock is held
+        # while installing; in a project that is not initialised (no config.yml, so no .gitignore
+        # block for the lock) a lock file install created is removed again afterwards, so every
+        # install leaves the same tree and `git status` shows only the manifest.
         made_dir = not cadence_dir.exists()
         if made_dir:
             cadence_dir.mkdir()
@@ -351,7 +353,9 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
                     return _install(ctx, base, mpath, clients, dry_run, force,
                                     made_dirs=[paths.DIR] if made_dir else [])
                 finally:
-                    if created_lock:  # install made .cadence/.lock: uninstall (or this failure) removes it again
+                    if created_lock and not (root / paths.CONFIG).is_file():
+                        drop_lock = True
+                    elif created_lock:  # install made .cadence/.lock: uninstall (or this failure) removes it again
                         m = load_manifest(mpath)
                         if m["entries"] and not m.get("created_lock"):
                             m["created_lock"] = True
@@ -360,7 +364,7 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
         finally:
             if drop_lock:
                 (root / lock_rel).unlink(missing_ok=True)
-                if made_dir:
+                if made_dir and not mpath.exists():
                     try:
                         cadence_dir.rmdir()
                     except OSError:
@@ -386,7 +390,7 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
             d = d.parent
         w.created_dirs += [m.relative_to(base).as_posix() for m in reversed(missing)]
     for (rel, typ), (art, _) in arts.items():  # every path is checked and every shared file parsed first
-        w.abs(rel)
+        _preflight(w, rel, typ)
         if typ == "keys":
             _parse_keys_file(w, art)
     try:
@@ -416,6 +420,7 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
                 save_manifest(mpath, manifest)
         raise
     # files an earlier version shipped for these clients that this one no longer renders
+    dropped = False
     for key, e in list(entries.items()):
         if key in arts or not set(e.get("clients", [])) & set(clients):
             continue
@@ -428,6 +433,18 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
                      "action": action})
         if action != "kept-modified":
             del entries[key]
+            dropped = True
+    if dropped and not dry_run:  # directories install created that the removed files leave empty
+        keep_dirs = {mpath.parent}
+        for d in sorted(manifest["dirs"], key=lambda p: p.count("/"), reverse=True):
+            path = base / d
+            if path in keep_dirs or path in mpath.parents:
+                continue
+            try:
+                path.rmdir()
+                manifest["dirs"].remove(d)
+            except OSError:
+                pass
     manifest["entries"] = list(entries.values())
     manifest["version"] = MANIFEST_VERSION
     manifest["scope"] = ctx.scope
@@ -539,6 +556,31 @@ def _install_block(w: Writer, art: Block, e: dict[str, Any] | None) -> tuple[str
     entry["sha256"] = sha(art.body)
     entry["after"] = sha(new)
     return action, entry
+
+
+def _preflight(w: Writer, rel: str, typ: str) -> None:
+    """Before the first write: the path is confined, nothing on the way is a file, the path itself is not a
+    directory, and a shared text file is UTF-8 (so a broken tree stops install with nothing written)."""
+    path = w.abs(rel)
+    d = path.parent
+    while d != w.base and d != d.parent:
+        if os.path.lexists(d) and not d.is_dir():
+            where = d.relative_to(w.base).as_posix() if w.base in d.parents else str(d)
+            raise CadenceError("INSTALL_PATH_BLOCKED", f"{where} is a file, so cadence cannot write {rel}",
+                               f"Move {where} away (cadence needs a directory there), then re-run 'cadence install'. "
+                               "Nothing was written.", ASSEMBLY)
+        d = d.parent
+    if path.is_dir():
+        raise CadenceError("INSTALL_PATH_BLOCKED", f"{rel} is a directory, so cadence cannot write that file",
+                           f"Move {rel} away, then re-run 'cadence install'. Nothing was written.", ASSEMBLY)
+    if typ == "block":
+        try:
+            _text(w.read(rel))
+        except UnicodeDecodeError as exc:
+            raise CadenceError("CONFIG_FILE_INVALID", f"{rel} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                               f"Save {rel} as UTF-8 (cadence adds a managed block to it and never rewrites a file "
+                               "it cannot read), then re-run 'cadence install'. Nothing was written.",
+                               ASSEMBLY) from None
 
 
 def _parse_keys_file(w: Writer, art: Keys) -> Any:
@@ -657,7 +699,12 @@ def _remove_entry(w: Writer, e: dict[str, Any], warnings: list[str]) -> str:
         return "remove"
     if cur_b is None:
         return "missing"
-    cur = cur_b.decode("utf-8")
+    try:
+        cur = cur_b.decode("utf-8")
+    except UnicodeDecodeError:  # the user re-saved it in another encoding: theirs now, never rewritten
+        warnings.append(f"{rel} is no longer UTF-8 text; left cadence's {'block' if e['type'] == 'block' else 'keys'}"
+                        " in it (remove them by hand)")
+        return "kept-modified"
     created = bool(e.get("created"))
     if e["type"] == "block":
         if sha(cur_b) == e.get("after") and "before" in e:

@@ -34,16 +34,39 @@ def command_toml(step: dict[str, Any]) -> str:
     return tomlkit.dumps(doc)
 
 
-def agents_enabled(ctx: RenderContext) -> bool:
+def _settings(ctx: RenderContext) -> list[dict[str, Any]]:
+    """Gemini's settings that apply, most specific first: the project's, then the user's."""
     from cadence.clients.jsonc import JsoncError, loads
-    for p in (ctx.base / ".gemini" / "settings.json", Path.home() / ".gemini" / "settings.json"):
+    out = []
+    for p in dict.fromkeys((ctx.base / ".gemini" / "settings.json", Path.home() / ".gemini" / "settings.json")):
         try:
             data = loads(p.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, JsoncError, ValueError):
             continue
-        if isinstance(data, dict) and (data.get("experimental") or {}).get("enableAgents") is True:
-            return True
-    return False
+        if isinstance(data, dict):
+            out.append(data)
+    return out
+
+
+def agents_enabled(ctx: RenderContext) -> bool:
+    return any((d.get("experimental") or {}).get("enableAgents") is True for d in _settings(ctx))
+
+
+def context_file(ctx: RenderContext) -> str:
+    """The instructions file Gemini reads: `context.fileName` (a name or a list of names) when the
+    user set one, else GEMINI.md. With a list that includes GEMINI.md, GEMINI.md is kept."""
+    import re
+    for d in _settings(ctx):
+        ctx_cfg = d.get("context")
+        name = ctx_cfg.get("fileName") if isinstance(ctx_cfg, dict) else None
+        if name is None:
+            continue
+        names = [name] if isinstance(name, str) else name if isinstance(name, list) else []
+        names = [n for n in names if isinstance(n, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", n)]
+        if not names or "GEMINI.md" in names:
+            return "GEMINI.md"
+        return names[0]
+    return "GEMINI.md"
 
 
 def gemini_model(model: str | None) -> str | None:
@@ -74,7 +97,8 @@ class Gemini(Renderer):
         out += pipeline_skill_files(ctx, ".agents/skills")  # shared with Codex: identical content
         for s in ctx.steps:
             out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s), "command"))
-        out.append(Block(".gemini/GEMINI.md" if ctx.scope == "user" else "GEMINI.md", instructions_body()))
+        name = context_file(ctx)
+        out.append(Block(f".gemini/{name}" if ctx.scope == "user" else name, instructions_body()))
         cmd = ctx.server_command
         entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}
         if ctx.env:

@@ -93,11 +93,12 @@ RULES: tuple[Rule, ...] = (
                                             "render.yaml", "railway.json", "railway.toml", "vercel.json",
                                             "netlify.toml", "app.yaml", "skaffold.yaml", "kustomization.yaml"),
          ("devops",)),
+    # `charts/` (Helm) and `infrastructure/` only at the repository root: `src/components/charts/` is UI
+    # code and `src/Infrastructure/` is the persistence layer of many DDD / hexagonal applications
     Rule("infrastructure", "high", "path", (".github/workflows/", ".github/actions/", ".circleci/",
-                                            ".buildkite/"), ("devops",)),
-    Rule("infrastructure", "high", "dir", ("terraform", "pulumi", "cdk", "k8s", "kubernetes", "helm", "charts",
-                                           "deploy", "deployment", "deployments", "infra", "infrastructure",
-                                           "ansible"), ("devops",)),
+                                            ".buildkite/", "/charts/", "/infrastructure/"), ("devops",)),
+    Rule("infrastructure", "high", "dir", ("terraform", "pulumi", "cdk", "k8s", "kubernetes", "helm",
+                                           "deploy", "deployment", "deployments", "infra", "ansible"), ("devops",)),
     Rule("migration", "high", "dir", ("migrations", "migration", "alembic", "migrate"), ("perf",)),
     Rule("migration", "high", "name", ("*.sql",), ("perf",)),
 )

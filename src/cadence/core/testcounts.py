@@ -1,6 +1,7 @@
 """Parse passed / failed / skipped counts out of test-runner output. Pure.
 
-pytest, vitest, jest, mocha, go test, cargo test, and a generic "N passed, N failed" fallback.
+pytest, vitest, jest, mocha, go test, cargo test, rspec, Python unittest, and a generic
+"N passed, N failed" fallback.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ _CARGO = re.compile(r"test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignor
 _GO_CASE = re.compile(r"^\s*--- (PASS|FAIL|SKIP): ", re.MULTILINE)
 _GO_PKG = re.compile(r"^(ok|FAIL|\?)\s+\S+(?:\s|$)", re.MULTILINE)
 _MOCHA = re.compile(r"^\s*(\d+) (passing|failing|pending)\b", re.MULTILINE)
-_GENERIC = re.compile(r"(\d+)\s+(passed|passing|failed|failing|skipped|pending|ignored)\b", re.IGNORECASE)
+_RSPEC = re.compile(r"^\s*(\d+) examples?, (\d+) failures?(?:, (\d+) pending)?", re.MULTILINE)
+_UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
+_UNITTEST_END = re.compile(r"^(OK|FAILED)(?: \((?P<rest>[^)]*)\))?\s*$", re.MULTILINE)
+_GENERIC = re.compile(r"(\d+)\s+(passed|passing|failed|failing|failures?|errors?|skipped|pending|ignored)\b",
+                      re.IGNORECASE)
 
 Counts = dict[str, int]
 
@@ -28,7 +33,7 @@ def _tally(pairs: list[tuple[str, str]]) -> Counts:
         n = int(num)
         if w in ("passed", "passing", "xpassed"):
             c["passed"] += n
-        elif w in ("failed", "failing", "error", "errors"):
+        elif w in ("failed", "failing", "error", "errors", "failure", "failures"):
             c["failed"] += n
         elif w in ("skipped", "pending", "ignored", "xfailed", "todo"):
             c["skipped"] += n
@@ -60,6 +65,17 @@ def parse_counts(output: str) -> Counts | None:
     mocha = _MOCHA.findall(text)
     if mocha:
         return _tally(mocha)
+    rspec = _RSPEC.findall(text)
+    if rspec:
+        total, failed, pending = (int(x or 0) for x in rspec[-1])
+        return {"passed": max(total - failed - pending, 0), "failed": failed, "skipped": pending}
+    ran = _UNITTEST_RAN.findall(text)
+    end = list(_UNITTEST_END.finditer(text))
+    if ran and end:
+        info = dict(re.findall(r"(\w+)=(\d+)", end[-1].group("rest") or ""))
+        failed = int(info.get("failures", 0)) + int(info.get("errors", 0)) + int(info.get("unexpected_successes", 0))
+        skipped = int(info.get("skipped", 0)) + int(info.get("expected_failures", 0))
+        return {"passed": max(int(ran[-1]) - failed - skipped, 0), "failed": failed, "skipped": skipped}
     lines = [line for line in text.split("\n") if _GENERIC.search(line)]
     if lines:
         return _tally(_GENERIC.findall(lines[-1]))

@@ -21,7 +21,8 @@ RUNTIME_DIRS = (".cadence/sessions/", f"{WORKTREES}/")
 _DATA_EXT = ("json", "yml", "yaml", "toml", "env", "txt", "ini", "cfg", "conf", "properties", "xml", "enc", "gpg",
              "age", "asc", "csv")
 SECRETS = (".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.p12",
-           "*.pfx", "*.jks", "*.keystore", "credentials*.json", "credentials", "*.ppk", *(f"secrets.{e}" for e in _DATA_EXT), "secrets", ".secrets*",
+           "*.pfx", "*.jks", "*.keystore", "credentials*.json", "credentials", "*.ppk",
+           *(f"secrets.{e}" for e in _DATA_EXT), "secrets", ".secrets*",
            ".netrc", ".npmrc", ".pypirc", "*.tfstate", "*.tfstate.*", "service-account*.json", ".htpasswd",
            "credentials*.yml", "credentials*.yaml", "client_secret*.json", ".git-credentials", ".dockercfg",
            "*.keychain", "*.kdbx")
@@ -179,6 +180,7 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         warnings.append("finishing despite a NO-GO gate (--force)")
     st = git.status(top)
     stage, left_out = plan_stage(st)
+    left_out += _ignored_runtime(top, {e["path"] for e in left_out})
     changed = list(stage)
     if git.rev_parse(top, base):
         try:
@@ -264,6 +266,22 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
             "staged": staged, "left_out": [e["path"] for e in left_out], "left_out_reasons": left_out,
             "plan": chosen, "issues": closes, "scope": scope, "pr": pr, "body_file": str(body_path),
             "warnings": warnings}
+
+
+def _ignored_runtime(top: Path, known: set[str]) -> list[dict[str, str]]:
+    """cadence's runtime state and worktrees that an ignore rule already hides (the managed .gitignore block or
+    info/exclude) are reported as left out too, so `left_out` says the same with or without `cadence init`."""
+    from cadence.vcs import git
+    raw = git.run_git(top, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--",
+                            ":(glob)**/.cadence/**", ":(glob).cadence/**", f":(glob){WORKTREES}/*"], check=False)
+    out: list[dict[str, str]] = []
+    for p in raw.split("\0"):
+        if not p or p in known:
+            continue
+        why = classify_path(p)
+        if why in ("runtime state", "worktree"):
+            out.append({"path": p, "reason": why})
+    return sorted(out, key=lambda e: e["path"])
 
 
 def _chunked(top: Path, args: list[str], paths: list[str], size: int = 200) -> None:

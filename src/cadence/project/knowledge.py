@@ -19,7 +19,14 @@ def _overrides(root: Path | None) -> dict[str, Path]:
     base = root / paths.KNOWLEDGE
     if not base.is_dir():
         return {}
-    return {p.stem: p for p in sorted(base.rglob("*.md"))}
+    out = {}
+    for p in sorted(base.glob("*.md")):  # exactly what `run` injects: .cadence/knowledge/<name>.md
+        try:
+            if p.is_file():
+                out[p.stem] = paths.contained(root, p.relative_to(root), "knowledge override")
+        except CadenceError:
+            continue  # a symlink out of the repository is never an override
+    return out
 
 
 def entries(root: Path | None) -> list[dict[str, Any]]:

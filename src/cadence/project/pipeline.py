@@ -222,8 +222,8 @@ def _knowledge_for(proj: Project, names: list[str]) -> list[Any]:
     from cadence.core.frontmatter import FrontmatterError, split
     out = []
     for name in names:
-        override = proj.root / paths.KNOWLEDGE / f"{name}.md"
-        path, source = (override, "override") if override.is_file() else (knowledge_path(name), "library")
+        override = _inside(proj, proj.root / paths.KNOWLEDGE / f"{name}.md")
+        path, source = (override, "override") if override is not None else (knowledge_path(name), "library")
         if path is None:
             proj.warnings.append(f"knowledge entry {name!r} is not in the library yet; assembled without it")
             continue
@@ -246,7 +246,21 @@ def _fm_scalar(fm: str, key: str) -> str:
     return v
 
 
-def _read_optional(path: Path) -> str | None:
+def _inside(proj: Project, path: Path) -> Path | None:
+    """`path` when it is a file that resolves inside the project (a symlink out of the repository, e.g. to
+    ~/.ssh, is refused with a warning and never read into a prompt); None when absent."""
+    if not path.is_file():
+        return None
+    try:
+        return paths.contained(proj.root, path.relative_to(proj.root), "file")
+    except CadenceError:
+        proj.warnings.append(f"{path.relative_to(proj.root).as_posix()} points outside the project; ignored")
+        return None
+
+
+def _read_optional(path: Path | None) -> str | None:
+    if path is None:
+        return None
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -298,7 +312,8 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     decisions = [f"{d.get('id')} ({d.get('step')}): {d.get('text')}" for d in dec.read(proj.root, proj.warnings)
                  if d.get("step") in relevant]
     instr_dir = proj.root / paths.INSTRUCTIONS
-    layers = (_read_optional(instr_dir / "global.md"), _read_optional(instr_dir / f"{s.name}.md"))
+    layers = (_read_optional(_inside(proj, instr_dir / "global.md")),
+              _read_optional(_inside(proj, instr_dir / f"{s.name}.md")))
     for fname, text in zip(("global.md", f"{s.name}.md"), layers, strict=True):
         if text is not None and not text.strip():
             proj.warnings.append(f"{paths.INSTRUCTIONS}/{fname} is empty: no instructions taken from it")

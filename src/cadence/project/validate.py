@@ -116,7 +116,8 @@ def _local_overrides(root: Path) -> list[dict[str, str]]:
     for f in sorted(idir.glob("*.md")) if idir.is_dir() else []:
         if f.stem != "global" and f.stem not in names:
             hint = did_you_mean(f.stem, names)
-            out.append({"code": "INSTRUCTIONS_UNKNOWN_STEP", "file": f"{paths.INSTRUCTIONS}/{f.name}", "field": "(file)",
+            out.append({"code": "INSTRUCTIONS_UNKNOWN_STEP", "file": f"{paths.INSTRUCTIONS}/{f.name}",
+                        "field": "(file)",
                         "message": f"no step or tool is named {f.stem!r}, so these instructions are never used"
                         + (f". {hint}" if hint else "")})
     kdir = root / paths.KNOWLEDGE

@@ -66,3 +66,32 @@ def maybe_lock(root: Path, command: str) -> Any:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+RUNTIME_EXCLUDES = ("/.cadence/loop.json", "/.cadence/loop.json.bak", "/.cadence/gate.json", "/.cadence/sessions/",
+                    "/.cadence/.lock", "/.cadence/*.bak", "/.cadence/.*.tmp", "/.worktrees/")
+
+
+def exclude_runtime(root: Path) -> None:
+    """In a repository that was never `cadence init`-ed (so has no managed .gitignore block), keep cadence's
+    runtime state out of `git status` through the local `info/exclude` — never a committed file. Best effort."""
+    from cadence.vcs import git
+    try:
+        top = git.toplevel(root)
+        if top is None:
+            return
+        prefix = root.resolve().relative_to(top.resolve()).as_posix()
+        lines = [("/" + prefix + p if prefix not in ("", ".") else p) for p in RUNTIME_EXCLUDES]
+        common = Path(git.run_git(top, ["rev-parse", "--git-common-dir"], timeout=10).strip())
+        exclude = (common if common.is_absolute() else top / common) / "info" / "exclude"
+        text = exclude.read_text(encoding="utf-8") if exclude.is_file() else ""
+        have = set(text.splitlines())
+        missing = [ln for ln in lines if ln not in have]
+        if not missing:
+            return
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        with exclude.open("a", encoding="utf-8") as fh:
+            fh.write(("" if not text or text.endswith("\n") else "\n") + "# cadence runtime state\n"
+                     + "".join(ln + "\n" for ln in missing))
+    except (OSError, ValueError, CadenceError):
+        pass
