@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import git, run_inprocess as cli, tree_snapshot
+from tests.conftest import git, tree_snapshot
+from tests.conftest import run_inprocess as cli
 
 CLIENTS = ["claude", "opencode", "codex", "gemini"]
 BOM = b"\xef\xbb\xbf"
@@ -31,7 +32,8 @@ USER_SETS: dict[str, dict[str, bytes]] = {
         "AGENTS.md": b"# Agents\r\n\r\nWindows newlines.\r\n",
         "GEMINI.md": b"gemini rules",
         ".gitignore": b"node_modules",
-        "opencode.json": b'{\n  // my comment\n  "$schema": "https://opencode.ai/config.json",\n  "theme": "dark",\n}\n',
+        "opencode.json": b'{\n  // my comment\n  "$schema": "https://opencode.ai/config.json",\n'
+                         b'  "theme": "dark",\n}\n',
         ".mcp.json": b'{"mcpServers":{"mine":{"command":"x"}}}',
         ".codex/config.toml": b'# my codex config\nmodel = "o3"  # pinned\n\n[mcp_servers.other]\ncommand = "x"\n',
         ".gemini/settings.json": b'{\n  "theme": "GitHub", // mine\n  "mcpServers": {"other": {"command": "y"}},\n}',
@@ -210,7 +212,8 @@ def test_gemini_agents_follow_the_experimental_switch_and_leave_no_empty_folder(
 @pytest.mark.parametrize("file_name,target", [('"AGENTS.md"', "AGENTS.md"), ('["AGENTS.md", "GEMINI.md"]', "GEMINI.md"),
                                               ('["CONTEXT.md"]', "CONTEXT.md"), ('"../evil.md"', "GEMINI.md")])
 def test_gemini_instructions_go_where_context_file_name_points(fresh: Path, file_name: str, target: str) -> None:
-    seed(fresh, {".gemini/settings.json": b'{"context": {"fileName": %s}}' % file_name.encode(), "AGENTS.md": b"# mine\n"})
+    seed(fresh, {".gemini/settings.json": b'{"context": {"fileName": %s}}' % file_name.encode(),
+                 "AGENTS.md": b"# mine\n"})
     before = tree_snapshot(fresh)
     ok("--root", str(fresh), "install", "--client=gemini", "--client=codex")
     assert "cadence" in (fresh / target).read_text()
@@ -344,6 +347,9 @@ def test_doctor_reports_modified_missing_and_legacy_formats(project: Path) -> No
     assert ".codex/agents/fix.toml" in checks["manifest"]["message"]
     assert not checks["format:codex"]["ok"] and ".codex/prompts" in checks["format:codex"]["message"]
     assert checks["mcp-server"]["ok"]
+    human = cli("--root", str(project), "doctor", "--no-server")
+    assert human.code == 3 and "✗ manifest" in human.out and "✗ format:codex" in human.out  # the report: stdout
+    assert "DOCTOR_PROBLEMS" in human.err and "manifest" in human.err and len(human.err.splitlines()) <= 3
     r = cli("--root", str(project), "--json", "doctor", "--repair")
     assert (project / ".codex" / "agents" / "fix.toml").is_file()
     assert (project / ".claude" / "agents" / "architect.md").read_text() == "mine"
@@ -519,7 +525,8 @@ REAL_USER_FILES = {
                      b'  "mcp": {"mine": {"type": "local", "command": ["/nonexistent/mine"], "enabled": false},},\n}\n',
     ".mcp.json": b'{\r\n\t"mcpServers": {\r\n\t\t"mine": {"command": "/nonexistent/mine"}\r\n\t}\r\n}',
     ".codex/config.toml": b'# mine\nmcp_servers = { mine = { command = "/nonexistent/mine" } }\n',
-    ".gemini/settings.json": b'{\n  // mine (Gemini strips comments but rejects trailing commas)\n  "mcpServers": {"mine": {"command": "/nonexistent/mine"}}\n}',
+    # Gemini strips comments but rejects trailing commas
+    ".gemini/settings.json": b'{\n  // mine\n  "mcpServers": {"mine": {"command": "/nonexistent/mine"}}\n}',
     "CLAUDE.md": b"# My rules\r\nno final newline",
 }
 

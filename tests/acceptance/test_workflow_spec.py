@@ -766,7 +766,8 @@ RUNNER_OUTPUTS = [
      {"passed": 5, "failed": 0, "skipped": 1}),
     ("generic", "Done: 4 passed, 1 failed", 1, {"passed": 4, "failed": 1, "skipped": 0}),
     ("rspec", "10 examples, 2 failures, 1 pending", 1, {"passed": 7, "failed": 2, "skipped": 1}),
-    ("unittest", "Ran 5 tests in 0.001s\n\nFAILED (failures=1, skipped=1)", 1, {"passed": 3, "failed": 1, "skipped": 1}),
+    ("unittest", "Ran 5 tests in 0.001s\n\nFAILED (failures=1, skipped=1)", 1,
+     {"passed": 3, "failed": 1, "skipped": 1}),
 ]
 
 

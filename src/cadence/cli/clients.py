@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -310,6 +311,10 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else
                                                          f" ({done} step(s) completed from outputs on disk)"))
     if not data["ok"]:
-        raise CadenceError("DOCTOR_PROBLEMS", "\n".join(lines), "Run 'cadence doctor --repair' for the safe fixes.",
-                           CONFLICT, data=data)
+        # the report is the result (stdout); the error is one line naming what failed (stderr / JSON)
+        failed = [c["name"] for c in data["checks"] if not c["ok"]]
+        if not ctx.json:
+            sys.stdout.write("\n".join(lines) + "\n")
+        raise CadenceError("DOCTOR_PROBLEMS", f"{len(failed)} check(s) failed: {', '.join(failed)}",
+                           "Run 'cadence doctor --repair' for the safe fixes.", CONFLICT, data=data)
     return data, "\n".join(lines)

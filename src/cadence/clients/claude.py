@@ -69,7 +69,8 @@ class Claude(Renderer):
         out: list[Artifact] = []
         for a in ctx.agents.values():
             fm = frontmatter([("name", a["name"]), ("description", a["description"]),
-                              ("tools", ", ".join(claude_tools(a))), ("model", claude_model(ctx.model_for(a)) or "inherit")])
+                              ("tools", ", ".join(claude_tools(a))),
+                              ("model", claude_model(ctx.model_for(a)) or "inherit")])
             out.append(File(f"{base}/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
         out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:

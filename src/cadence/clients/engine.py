@@ -335,7 +335,7 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
     mpath = manifest_path(root, scope)
     lock_rel = paths.LOCK
     cadence_dir = root / paths.DIR if root is not None else None
-    if (scope == "project" and not dry_run and cadence_dir is not None
+    if (scope == "project" and not dry_run and root is not None and cadence_dir is not None
             and (cadence_dir.is_dir() or not os.path.lexists(cadence_dir))):
         from cadence.project.lock import project_lock
         # A repository without `.cadence/` gets one (recorded, for the manifest). The lock is held
