@@ -13,6 +13,7 @@ IGNORED = (
     ".cadence/sessions/",
     ".cadence/.lock",
     ".cadence/*.bak",
+    ".cadence/*.corrupt",
     ".cadence/.*.tmp",
     ".cadence.backup-*/",
     ".worktrees/",
