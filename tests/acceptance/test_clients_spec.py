@@ -320,6 +320,23 @@ def test_user_scope_with_isolated_home_round_trips_and_never_touches_the_repo(
     assert tree_snapshot(fresh) == repo_before
 
 
+def test_user_scope_follows_claude_config_dir(fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    (home / ".claude-work").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / ".claude-work"))
+    before = tree_snapshot(home)
+    ok("--root", str(fresh), "install", "--scope", "user", "--client=claude")
+    written = set(tree_snapshot(home))
+    assert {".claude-work/agents/architect.md", ".claude-work/CLAUDE.md", ".claude-work/.claude.json"} <= written
+    assert not [p for p in written if p.startswith(".claude/") or p == ".claude.json"]
+    ok("--root", str(fresh), "uninstall", "--scope", "user")
+    assert tree_snapshot(home) == before
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    r = cli("--root", str(fresh), "--json", "install", "--scope", "user", "--client=claude")
+    assert r.code == 1 and r.json["error"]["code"] == "USER_DIR_OUTSIDE_HOME"
+
+
 def test_init_with_clients_then_uninstall_leaves_only_the_initialised_project(repo: Path) -> None:
     seed(repo, {"CLAUDE.md": b"mine"})
     r = cli("--root", str(repo), "--json", "init", "--no-input", "--clients", ",".join(CLIENTS))

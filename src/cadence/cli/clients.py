@@ -135,7 +135,7 @@ def add_configure(p: argparse.ArgumentParser) -> None:
 def _model_value(value: str, what: str) -> str:
     import re
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}", value):
-        raise CadenceError("INVALID_MODEL", f"invalid {what} model {value!r}",
+        raise CadenceError("INVALID_MODEL", f"invalid {what} model {value[:100]!r}",
                            "Use a model id such as sonnet, anthropic/claude-sonnet-4-5 or gpt-5.", USAGE)
     return value
 

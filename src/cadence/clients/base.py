@@ -74,7 +74,8 @@ class RenderContext:
 
     def user_dir(self, client: str) -> str:
         """A client's config dir relative to the home directory (user scope), honouring
-        XDG_CONFIG_HOME (OpenCode) and CODEX_HOME (Codex) when they point inside the home."""
+        XDG_CONFIG_HOME (OpenCode), CODEX_HOME (Codex) and CLAUDE_CONFIG_DIR (Claude Code) when they
+        point inside the home."""
         return user_dir(client, self.base)
 
     def model_for(self, agent: dict[str, Any]) -> str | None:
@@ -89,7 +90,7 @@ class RenderContext:
 def user_dir(client: str, home: Path) -> str:
     import os
     env, default = {"opencode": ("XDG_CONFIG_HOME", ".config/opencode"), "codex": ("CODEX_HOME", ".codex"),
-                    "claude": ("", ".claude"), "gemini": ("", ".gemini")}[client]
+                    "claude": ("CLAUDE_CONFIG_DIR", ".claude"), "gemini": ("", ".gemini")}[client]
     raw = os.environ.get(env) if env else None
     if not raw:
         return default

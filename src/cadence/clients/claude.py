@@ -65,7 +65,7 @@ class Claude(Renderer):
     project_note = "Claude Code asks once to approve the project's MCP servers in .mcp.json."
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
-        base = ".claude"
+        base = ctx.user_dir("claude") if ctx.scope == "user" else ".claude"
         out: list[Artifact] = []
         for a in ctx.agents.values():
             fm = frontmatter([("name", a["name"]), ("description", a["description"]),
@@ -82,15 +82,16 @@ class Claude(Renderer):
         entry: dict[str, Any] = {"type": "stdio", "command": cmd[0], "args": cmd[1:]}
         if ctx.env:
             entry["env"] = ctx.env
-        if ctx.scope == "user":
-            out.append(Keys(".claude.json", "json", [Key(("mcpServers", SERVER), entry)], "mcp"))
+        if ctx.scope == "user":  # ~/.claude.json, or $CLAUDE_CONFIG_DIR/.claude.json when that is set
+            cfg = ".claude.json" if base == ".claude" else f"{base}/.claude.json"
+            out.append(Keys(cfg, "json", [Key(("mcpServers", SERVER), entry)], "mcp"))
         else:
             out.append(Keys(".mcp.json", "json", [Key(("mcpServers", SERVER), entry)], "mcp"))
         return out
 
     def instructions_file(self, ctx: RenderContext) -> str:
         if ctx.scope == "user":
-            return ".claude/CLAUDE.md"
+            return f"{ctx.user_dir('claude')}/CLAUDE.md"
         if not (ctx.base / "CLAUDE.md").exists() and (ctx.base / "AGENTS.md").exists():
             return "AGENTS.md"
         return "CLAUDE.md"
