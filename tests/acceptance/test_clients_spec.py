@@ -506,16 +506,30 @@ def test_resources_and_prompts(project: Path) -> None:
                if isinstance(s, dict))  # prompts are a preview
 
 
-def test_a_git_repo_without_cadence_answers_not_initialized_and_keeps_serving(repo: Path) -> None:
+def test_a_git_repo_without_cadence_serves_the_workflow_like_the_cli(repo: Path) -> None:
+    async def go(s: ClientSession) -> None:
+        res = await s.call_tool("pipeline_next", {})
+        assert res.is_error and res.structured_content["error"]["code"] == "NOT_INITIALIZED"
+        saved = await s.call_tool("plan_save", {"content": PLAN})  # the workflow needs no pipeline config
+        assert not saved.is_error and saved.structured_content["tasks"] == 2
+        res = await s.call_tool("repl_status", {})
+        assert res.is_error and res.structured_content["error"]["hint"]
+        assert len((await s.list_tools()).tools) == len(CORE)
+    asyncio.run(_session_run(repo, "core", go, root_flag=False))
+    assert not (repo / ".cadence/config.yml").exists()
+
+
+def test_outside_a_repository_every_tool_errors_and_the_server_keeps_serving(tmp_path: Path) -> None:
+    bare = tmp_path / "not-a-repo"
+    bare.mkdir()
+
     async def go(s: ClientSession) -> None:
         for tool, args in (("pipeline_next", {}), ("plan_save", {"content": PLAN}), ("repl_status", {})):
             res = await s.call_tool(tool, args)
             assert res.is_error and res.structured_content["error"]["hint"], tool
-        res = await s.call_tool("pipeline_next", {})
-        assert res.structured_content["error"]["code"] == "NOT_INITIALIZED"
         assert len((await s.list_tools()).tools) == len(CORE)
-    asyncio.run(_session_run(repo, "core", go, root_flag=False))
-    assert not (repo / ".cadence").exists()
+    asyncio.run(_session_run(bare, "core", go, root_flag=False))
+    assert not (bare / ".cadence").exists()
 
 
 # ---------------------------------------------------------------- the dashboard

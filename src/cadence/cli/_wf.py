@@ -26,14 +26,5 @@ def read_input(file: str | None, allow_stdin: bool = True) -> str:
 
 
 def require(ctx_root: Path) -> Path:
-    """An initialised cadence project, or a git repository (the workflow commands need no pipeline
-    config: their `workflow` settings default when `.cadence/config.yml` is absent)."""
-    from cadence.project.paths import CONFIG, require_project
-    if not (ctx_root / CONFIG).is_file():
-        from cadence.vcs.git import is_repo
-        if is_repo(ctx_root):
-            from cadence.project.workflow import exclude_runtime
-            exclude_runtime(ctx_root)
-            return ctx_root
-    require_project(ctx_root)
-    return ctx_root
+    from cadence.project.workflow import workflow_root
+    return workflow_root(ctx_root)

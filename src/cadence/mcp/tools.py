@@ -164,9 +164,8 @@ def _proj(root: Path) -> Any:
 
 
 def _require(root: Path) -> Path:
-    from cadence.project.paths import require_project
-    require_project(root)
-    return root
+    from cadence.project.workflow import workflow_root
+    return workflow_root(root)
 
 
 # ---------------------------------------------------------------- core tier

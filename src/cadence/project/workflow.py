@@ -95,3 +95,16 @@ def exclude_runtime(root: Path) -> None:
                      + "".join(ln + "\n" for ln in missing))
     except (OSError, ValueError, CadenceError):
         pass
+
+
+def workflow_root(root: Path) -> Path:
+    """An initialised cadence project, or a git repository (the workflow needs no pipeline config:
+    its `workflow` settings default when `.cadence/config.yml` is absent). Shared by CLI and MCP."""
+    from cadence.project.paths import CONFIG, require_project
+    if not (root / CONFIG).is_file():
+        from cadence.vcs.git import is_repo
+        if is_repo(root):
+            exclude_runtime(root)
+            return root
+    require_project(root)
+    return root
