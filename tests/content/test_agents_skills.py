@@ -17,7 +17,8 @@ PACKS = {"frontend-development", "ui-design", "backend-development", "mobile-dev
          "architecture-patterns", "design-patterns", "performance-optimization", "code-quality", "git-workflow",
          "monitoring-observability", "data-engineering", "cadence-pipeline", "cadence-workflow"}
 ALL_TOOLS = set("""plan_load plan_save repl_status repl_verify repl_report change_scope quality_gate_summary
-task_finalize pipeline_next pipeline_run plan_list plan_commit repl_init repl_resume repl_summary branch_status branch_create
+task_finalize pipeline_next pipeline_run plan_list plan_commit repl_init repl_resume repl_summary branch_status
+branch_create
 worktree_create worktree_list worktree_remove docs_save docs_index session_save pipeline_status pipeline_complete
 pipeline_skip knowledge_get plan_delete plan_overlaps branch_switch docs_init docs_list session_list session_load
 github_status github_issues github_projects knowledge_search decision_log cadence_status""".split())  # mcp.md
