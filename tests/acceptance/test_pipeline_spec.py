@@ -11,24 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.test_pipeline import DEEP_ORDER, MVP_ORDER
 from tests.conftest import run_inprocess, run_subprocess, tree_snapshot
 
 SECTIONS = ["System", "Meta-Prompt", "Knowledge Base", "Project Context", "Methodology", "Instructions", "Execution"]
 ENVELOPE_KEYS = {"ok", "data", "warnings", "error"}
-
-DEEP_ORDER = ("create-vision review-vision innovate-vision create-prd review-prd innovate-prd user-stories "
-              "review-user-stories innovate-user-stories beads tech-stack coding-standards tdd project-structure "
-              "dev-env-setup design-system git-workflow automated-pr-review ai-memory-setup add-e2e-testing "
-              "domain-modeling review-domain-modeling adrs review-adrs system-architecture review-architecture "
-              "database-schema review-database api-contracts review-api ux-spec review-ux review-testing "
-              "story-tests create-evals operations review-operations security review-security "
-              "platform-parity-review claude-md-optimization workflow-audit implementation-plan "
-              "implementation-plan-review cross-phase-consistency traceability-matrix decision-completeness "
-              "critical-path-walkthrough implementability-dry-run dependency-graph-validation scope-creep-check "
-              "apply-fixes-and-freeze developer-onboarding-guide implementation-playbook").split()
-MVP_ORDER = ("create-vision review-vision create-prd review-prd user-stories review-user-stories tech-stack "
-             "coding-standards tdd project-structure dev-env-setup implementation-plan "
-             "implementation-playbook").split()
 
 # One valid flag set per project type (required settings only), and the overlay entry each must inject.
 TYPE_FLAGS = {
