@@ -564,30 +564,8 @@ REAL_USER_FILES = {
 
 @pytest.fixture(scope="module")
 def user_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from tests.e2e import test_real_clients as rc
-    base = tmp_path_factory.mktemp("userworld")
-    proj = base / "proj"
-    proj.mkdir()
-    env = {**os.environ, "CADENCE_CACHE_DIR": str(base / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=proj, check=True, env=env)
-    seed(proj, REAL_USER_FILES)
-    r = subprocess.run([sys.executable, "-m", "cadence", "init", "--no-input", "--clients", ",".join(CLIENTS)],
-                       cwd=proj, capture_output=True, text=True, env=env, timeout=120)
-    assert r.returncode == 0, r.stderr
-    homes = {}
-    for c in ("claude", "opencode", "codex", "gemini", "inspector"):
-        h = base / f"home-{c}"
-        (h / ".config").mkdir(parents=True)
-        homes[c] = h
-    (homes["codex"] / "codex").mkdir()
-    (homes["codex"] / "codex" / "config.toml").write_text(f'[projects."{proj}"]\ntrust_level = "trusted"\n')
-    (homes["gemini"] / ".gemini").mkdir()
-    (homes["gemini"] / ".gemini" / "settings.json").write_text(json.dumps(
-        {"privacy": {"usageStatisticsEnabled": False}, "telemetry": {"enabled": False},
-         "general": {"disableAutoUpdate": True, "disableUpdateNag": True}}))
-    (homes["gemini"] / ".gemini" / "trustedFolders.json").write_text(json.dumps({str(proj): "TRUST_FOLDER"}))
-    assert rc  # imported for its helpers
-    return {"proj": proj, "cache": base / "cache", **{f"home-{k}": v for k, v in homes.items()}}
+    from tests.e2e.test_real_clients import build_world
+    return build_world(tmp_path_factory.mktemp("userworld"), REAL_USER_FILES)
 
 
 @pytest.mark.clients

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.cli.test_pipeline import DEEP_ORDER, MVP_ORDER
+from tests.cli.test_pipeline import DEEP_ORDER, MVP_ORDER, produce
 from tests.conftest import run_inprocess, run_subprocess, tree_snapshot
 
 SECTIONS = ["System", "Meta-Prompt", "Knowledge Base", "Project Context", "Methodology", "Instructions", "Execution"]
@@ -51,17 +51,6 @@ def init(cli, root: Path, *flags: str) -> dict:
     r = cli("--root", root, "init", "--no-input", "--json", *flags)
     assert r.code == 0, r
     return J(r)["data"]
-
-
-def produce(root: Path, outputs: list[str]) -> None:
-    for out in outputs:
-        p = root / out.rstrip("/")
-        if out.endswith("/"):
-            p.mkdir(parents=True, exist_ok=True)
-            (p / "artifact.md").write_text(f"# {out}\n")
-        else:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(f"# {out}\n")
 
 
 def status(cli, root: Path) -> dict:

@@ -13,37 +13,15 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from tests.workflow.wfhelpers import FAKE_GH
 
 IDENTITY = {"GIT_AUTHOR_NAME": "Acc", "GIT_AUTHOR_EMAIL": "acc@example.invalid", "GIT_COMMITTER_NAME": "Acc",
             "GIT_COMMITTER_EMAIL": "acc@example.invalid", "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 
-FAKE_GH = textwrap.dedent('''\
-    #!{python}
-    import json, os, sys
-    d = os.environ["GH_FAKE_DIR"]
-    args = sys.argv[1:]
-    with open(os.path.join(d, "calls.jsonl"), "a") as fh:
-        fh.write(json.dumps(args) + "\\n")
-    if "--body-file" in args:
-        with open(args[args.index("--body-file") + 1]) as fh:
-            body = fh.read()
-        with open(os.path.join(d, "body.md"), "w") as fh:
-            fh.write(body)
-    try:
-        with open(os.path.join(d, "responses.json")) as fh:
-            responses = json.load(fh)
-    except FileNotFoundError:
-        responses = {{}}
-    r = responses.get(" ".join(args[:2]), {{}})
-    out = r.get("stdout", "")
-    sys.stdout.write(out if isinstance(out, str) else json.dumps(out))
-    sys.stderr.write(r.get("stderr", ""))
-    sys.exit(r.get("exit", 0))
-''')
+# the same recording gh as the workflow unit tests
 
 
 class Env:

@@ -55,14 +55,16 @@ def _netns() -> list[str]:
 NETNS = _netns()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A project with every client installed, and an isolated home per client."""
-    base = tmp_path_factory.mktemp("clients")
+def build_world(base: Path, seed: dict[str, bytes] | None = None) -> dict[str, Path]:
+    """A project (optionally seeded with the user's own files) with every client installed by
+    `cadence init`, and an isolated home per client."""
     proj = base / "proj"
     proj.mkdir()
     env = {**os.environ, "CADENCE_CACHE_DIR": str(base / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=proj, check=True, env=env)
+    for rel, data in (seed or {}).items():
+        (proj / rel).parent.mkdir(parents=True, exist_ok=True)
+        (proj / rel).write_bytes(data)
     r = subprocess.run([sys.executable, "-m", "cadence", "init", "--no-input", "--clients",
                         "claude,opencode,codex,gemini"], cwd=proj, capture_output=True, text=True, env=env,
                        timeout=120)
@@ -80,6 +82,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
          "general": {"disableAutoUpdate": True, "disableUpdateNag": True}}))
     (homes["gemini"] / ".gemini" / "trustedFolders.json").write_text(json.dumps({str(proj): "TRUST_FOLDER"}))
     return {"proj": proj, "cache": base / "cache", **{f"home-{k}": v for k, v in homes.items()}}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_world(tmp_path_factory.mktemp("clients"))
 
 
 def client_env(world: dict[str, Path], client: str) -> dict[str, str]:

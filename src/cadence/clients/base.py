@@ -140,6 +140,12 @@ def yaml_scalar(value: Any) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+def agent_file(directory: str, agent: dict[str, Any], fields: list[tuple[str, Any]]) -> File:
+    """`<directory>/<name>.md`: the client's frontmatter fields, then the agent's canonical body."""
+    return File(f"{directory}/{agent['name']}.md", frontmatter(fields) + "\n" + agent["body"].rstrip("\n") + "\n",
+                "agent")
+
+
 def frontmatter(fields: list[tuple[str, Any]]) -> str:
     """YAML frontmatter from ordered (key, value) pairs; lists and one-level maps supported."""
     out = ["---"]

@@ -15,6 +15,7 @@ from cadence.clients.base import (
     Keys,
     RenderContext,
     Renderer,
+    agent_file,
     bash_prefix,
     frontmatter,
     instructions_body,
@@ -68,10 +69,9 @@ class Claude(Renderer):
         base = ctx.user_dir("claude") if ctx.scope == "user" else ".claude"
         out: list[Artifact] = []
         for a in ctx.agents.values():
-            fm = frontmatter([("name", a["name"]), ("description", a["description"]),
-                              ("tools", ", ".join(claude_tools(a))),
-                              ("model", claude_model(ctx.model_for(a)) or "inherit")])
-            out.append(File(f"{base}/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
+            out.append(agent_file(f"{base}/agents", a, [
+                ("name", a["name"]), ("description", a["description"]), ("tools", ", ".join(claude_tools(a))),
+                ("model", claude_model(ctx.model_for(a)) or "inherit")]))
         out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:
             fm = frontmatter([("description", s["description"]), ("argument-hint", s.get("argument_hint"))])

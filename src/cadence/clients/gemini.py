@@ -15,7 +15,7 @@ from cadence.clients.base import (
     Keys,
     RenderContext,
     Renderer,
-    frontmatter,
+    agent_file,
     instructions_body,
     step_prompt,
 )
@@ -90,10 +90,9 @@ class Gemini(Renderer):
                 tools = [t for c in a["tools"] if not (c in ("write", "edit") and perms.get("edit") == "deny")
                          for t in GEMINI_TOOLS[c]]
                 tools += [f"mcp_{SERVER}_{m}" for m in a.get("mcp") or []]
-                fm = frontmatter([("name", a["name"]), ("description", a["description"]), ("kind", "local"),
-                                  ("tools", tools), ("model", gemini_model(ctx.model_for(a))),
-                                  ("temperature", a.get("temperature", 0.1))])
-                out.append(File(f".gemini/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
+                out.append(agent_file(".gemini/agents", a, [
+                    ("name", a["name"]), ("description", a["description"]), ("kind", "local"), ("tools", tools),
+                    ("model", gemini_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1))]))
         out += pipeline_skill_files(ctx, ".agents/skills")  # shared with Codex: identical content
         for s in ctx.steps:
             out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s), "command"))

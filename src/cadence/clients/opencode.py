@@ -15,6 +15,7 @@ from cadence.clients.base import (
     Keys,
     RenderContext,
     Renderer,
+    agent_file,
     frontmatter,
     instructions_body,
     step_prompt,
@@ -62,10 +63,10 @@ class OpenCode(Renderer):
         base = ctx.user_dir("opencode") if ctx.scope == "user" else ".opencode"
         out: list[Artifact] = []
         for a in ctx.agents.values():
-            fm = frontmatter([("description", a["description"]), ("mode", a["mode"]),
-                              ("model", opencode_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1)),
-                              ("steps", OPENCODE_STEPS[a["mode"]]), ("permission", opencode_permission(a))])
-            out.append(File(f"{base}/agents/{a['name']}.md", fm + "\n" + a["body"].rstrip("\n") + "\n", "agent"))
+            out.append(agent_file(f"{base}/agents", a, [
+                ("description", a["description"]), ("mode", a["mode"]), ("model", opencode_model(ctx.model_for(a))),
+                ("temperature", a.get("temperature", 0.1)), ("steps", OPENCODE_STEPS[a["mode"]]),
+                ("permission", opencode_permission(a))]))
         out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:
             fm = frontmatter([("description", s["description"])])
