@@ -40,6 +40,16 @@ def median_ms(cmd: list[str], env: dict[str, str], runs: int = 15, cwd: Path | N
     return statistics.median(times)
 
 
+def timed(fn, runs: int = 20) -> float:
+    """Median wall time of `fn()` in milliseconds over `runs` calls (in-process)."""
+    xs = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        xs.append((time.perf_counter() - start) * 1000)
+    return statistics.median(xs)
+
+
 def table(headers: list[str], rows: list[list[object]]) -> str:
     cells = [headers] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]

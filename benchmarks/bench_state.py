@@ -5,26 +5,15 @@
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from _common import table  # noqa: E402
+from _common import table, timed  # noqa: E402
 
 from cadence.project.state import load_state, new_state, save_state  # noqa: E402
-
-
-def timed(fn, n: int = 20) -> float:
-    xs = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        xs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(xs)
 
 
 def main() -> None:

@@ -7,14 +7,12 @@
 from __future__ import annotations
 
 import random
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from _common import table  # noqa: E402
+from _common import table, timed  # noqa: E402
 
 from cadence.core.gate import summarize  # noqa: E402
 from cadence.core.plan import parse_plan  # noqa: E402
@@ -54,15 +52,6 @@ def plan(tasks: int) -> str:
     return "\n".join(body) + "\n"
 
 
-def timed(fn, runs: int = 5) -> float:
-    xs = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        xs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(xs)
-
-
 def main() -> None:
     rows = []
     for n in (1_000, 10_000, 100_000):
@@ -75,7 +64,7 @@ def main() -> None:
         rows.append([f"gate, {size / 1e6:g} MB report", f"{ms:,.0f}", f"{size / 1e6 / (ms / 1000):.1f} MB/s"])
     for n in (500, 5_000):
         text = plan(n)
-        ms = timed(lambda text=text: parse_plan(text))
+        ms = timed(lambda text=text: parse_plan(text), 5)
         rows.append([f"plan parse, {n:,} tasks ({len(text) / 1e3:,.0f} KB)", f"{ms:,.1f}",
                      f"{ms * 1000 / n:.1f} µs/task"])
     print(table(["benchmark", "median ms", "rate"], rows))

@@ -528,6 +528,14 @@ def _upsert_block(text: str, body: str, comment: str) -> str:
     return text[:s] + block + rest
 
 
+def _write_if_changed(w: Any, path: str, new: str, cur: str | None, cur_b: bytes | None) -> str:
+    """Write `new` when it differs from the current bytes; the plan action that describes it."""
+    if new.encode("utf-8") == cur_b:
+        return "keep"
+    w.write(path, new.encode("utf-8"))
+    return "create" if cur is None else "update"
+
+
 def _install_block(w: Writer, art: Block, e: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
     cur_b = w.read(art.path)
     cur = _text(cur_b)
@@ -548,11 +556,7 @@ def _install_block(w: Writer, art: Block, e: dict[str, Any] | None) -> tuple[str
         entry["added_eol"] = True
     if _strip_block(new, art.comment, created, added_eol) != before:
         entry["before"] = before
-    if new.encode("utf-8") != cur_b:
-        w.write(art.path, new.encode("utf-8"))
-        action = "create" if cur is None else "update"
-    else:
-        action = "keep"
+    action = _write_if_changed(w, art.path, new, cur, cur_b)
     entry["sha256"] = sha(art.body)
     entry["after"] = sha(new)
     return action, entry
@@ -665,11 +669,7 @@ def _install_keys(w: Writer, art: Keys, e: dict[str, Any] | None, force: bool,
     entry: dict[str, Any] = {"path": art.path, "type": "keys", "fmt": art.fmt, "created": created, "keys": wanted}
     if _strip_keys(art.fmt, new, wanted, created) != before:
         entry["before"] = before
-    if new.encode("utf-8") != cur_b:
-        w.write(art.path, new.encode("utf-8"))
-        action = "create" if cur is None else "update"
-    else:
-        action = "keep"
+    action = _write_if_changed(w, art.path, new, cur, cur_b)
     entry["after"] = sha(new)
     # every manifest entry carries a sha256 (spec): for owned keys, the hash of what cadence owns
     entry["sha256"] = sha(json.dumps([[r["path"], r["sha256"]] for r in wanted], sort_keys=True))

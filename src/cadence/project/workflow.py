@@ -9,10 +9,6 @@ from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, CadenceError
 
-DEFAULT_WORKFLOW: dict[str, Any] = {"protected-branches": ["main", "master", "develop", "production", "staging"],
-                                    "verify": "strict", "max-retries": 3, "command-timeout": 600, "commands": {},
-                                    "scope": {}, "worktree": {"setup": None}, "sessions": {"retention": 50}}
-
 
 def now() -> str:
     """UTC ISO timestamp with microseconds (ordering of evidence and task starts depends on it)."""
@@ -25,13 +21,13 @@ def today() -> str:
 
 def workflow_config(root: Path) -> dict[str, Any]:
     """The validated `workflow` section; defaults when the project has no config yet."""
+    from cadence.project.config import load_config, validate_config
     from cadence.project.paths import CONFIG
     if not (root / CONFIG).is_file():
-        return dict(json.loads(json.dumps(DEFAULT_WORKFLOW)))
+        return dict(validate_config({}, ())[0]["workflow"])  # the defaults, from the one config schema
     from cadence.content.loader import pipeline_index
-    from cadence.project.config import load_config
     cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
-    return dict(cfg.get("workflow") or DEFAULT_WORKFLOW)
+    return dict(cfg["workflow"])
 
 
 def read_json(path: Path, what: str, code: str, fix: str) -> Any:
