@@ -47,14 +47,15 @@ def normalise(text: str) -> str:
 
 def split_frontmatter(text: str) -> tuple[dict[str, Any] | None, str]:
     """(frontmatter mapping or None when the document has none, body). CRLF and LF both work."""
+    from cadence.core.frontmatter import FrontmatterError, split
     text = normalise(text)
     if not text.startswith("---\n"):
         return None, text
-    lines = text.split("\n")
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
-    if end is None:
-        raise PlanError("the frontmatter opened by '---' is never closed", "Add a '---' line after the frontmatter.")
-    yaml_text = "\n".join(lines[1:end])
+    try:
+        yaml_text, body = split(text)
+    except FrontmatterError:
+        raise PlanError("the frontmatter opened by '---' is never closed",
+                        "Add a '---' line after the frontmatter.") from None
     from cadence import yamlio
     try:
         data = yamlio.load(yaml_text) if yaml_text.strip() else {}
@@ -64,7 +65,7 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any] | None, str]:
         data = {}
     if not isinstance(data, dict):
         raise PlanError("the frontmatter must be a mapping of keys (title:, type:, …)")
-    return {str(k): _plain(v) for k, v in data.items()}, "\n".join(lines[end + 1:])
+    return {str(k): _plain(v) for k, v in data.items()}, body
 
 
 def _plain(v: Any) -> Any:
