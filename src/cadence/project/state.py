@@ -31,9 +31,10 @@ RETIRED = ("user-stories-multi-model-review", "claude-code-permissions", "multi-
 OUTPUT_ALIASES = {"docs/prd.md": "docs/plan.md"}
 
 
-def now() -> str:
+def now(timespec: str = "seconds") -> str:
+    """UTC ISO-8601 timestamp (the one clock of cadence's records)."""
     from datetime import datetime
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec=timespec)
 
 
 ENTRY_DEFAULTS: dict[str, Any] = {"at": None, "depth": None, "source": None, "outputs": [], "reason": None}

@@ -12,7 +12,8 @@ from cadence.errors import CONFLICT, PRECONDITION, CadenceError
 
 def now() -> str:
     """UTC ISO timestamp with microseconds (ordering of evidence and task starts depends on it)."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    from cadence.project.state import now as stamp
+    return stamp("microseconds")
 
 
 def today() -> str:
