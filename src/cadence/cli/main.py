@@ -60,14 +60,12 @@ def _split_globals(argv: list[str]) -> tuple[dict[str, object], list[str]]:
         if arg in GLOBAL_FLAGS:
             opts[arg[2:].replace("-", "_")] = True
         elif arg == "--root":
-            if i + 1 >= len(argv):
+            value = argv[i + 1] if i + 1 < len(argv) else None
+            if value is None or value in (*GLOBAL_FLAGS, "--root", "--help"):
                 from cadence.errors import CadenceError
-                raise CadenceError("USAGE", "--root needs a directory", "Example: cadence --root ./my-project status")
-            if argv[i + 1].startswith("--") and argv[i + 1] in (*GLOBAL_FLAGS, "--root", "--help"):
-                from cadence.errors import CadenceError
-                raise CadenceError("USAGE", f"--root needs a directory, not {argv[i + 1]}",
+                raise CadenceError("USAGE", "--root needs a directory" + (f", not {value}" if value else ""),
                                    "Example: cadence --root ./my-project status")
-            opts["root"] = argv[i + 1]
+            opts["root"] = value
             i += 1
         elif arg.startswith("--root="):
             opts["root"] = arg.split("=", 1)[1]
@@ -112,10 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             return emit_result(ctx, {"help": _top_help()}, _top_help())
         if rest[0] in ("--version", "-V"):
             from cadence import __version__
-            if ctx.json:
-                return emit_result(ctx, {"version": __version__}, f"cadence {__version__}")
-            print(f"cadence {__version__}")
-            return 0
+            return emit_result(ctx, {"version": __version__}, f"cadence {__version__}")
         name = rest[0]
         if name not in COMMANDS:
             from cadence.errors import did_you_mean
