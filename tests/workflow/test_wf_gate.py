@@ -84,7 +84,7 @@ SAME_TWICE = """### Findings
 
 ```json
 {"verdict": "FAIL", "findings": [
-  {"severity": "CRITICAL", "title": "Partial refunds double-count", "location": "src/refunds.py:102", "description": "d"},
+  {"severity": "CRITICAL", "title": "Partial refunds double-count", "location": "src/refunds.py:102"},
   {"severity": "MEDIUM", "title": "Provider timeout untested", "location": "src/refunds.py:131", "description": "d"},
   {"severity": "INFO", "title": "Event test added", "location": "tests/test_refunds.py:140", "description": "d"}]}
 ```
