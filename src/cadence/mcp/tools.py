@@ -214,11 +214,15 @@ def change_scope(root: Path, a: dict[str, Any]) -> Any:
 
 
 @tool("quality_gate_summary", "core", "Aggregate reviewer reports into a GO / GO-WITH-WARNINGS / NO-GO verdict "
-      "and save it.", {"reports": _list({"type": "object", "properties": {"agent": _s(64), "report": _s(MAX_CONTENT)},
-                                         "required": ["agent", "report"]}, 20), "scope": _s(32)}, ("reports",))
+      "and save it. Required reviewers without a report count as missing.",
+      {"reports": _list({"type": "object", "properties": {"agent": _s(64), "report": _s(MAX_CONTENT)},
+                         "required": ["agent", "report"]}, 20),
+       "scope": _e("trivial", "low", "standard", "high"),
+       "allow_missing": _list(_s(64), 6), "reason": _s(4000, "the human's reason for allow_missing")}, ("reports",))
 def quality_gate_summary(root: Path, a: dict[str, Any]) -> Any:
     from cadence.project.review import gate_summary
-    return gate_summary(root, [(r["agent"].lstrip("@"), r["report"]) for r in a["reports"]], a.get("scope"))
+    return gate_summary(root, [(r["agent"].lstrip("@"), r["report"]) for r in a["reports"]], a.get("scope"),
+                        a.get("allow_missing"), a.get("reason"), by="mcp")
 
 
 @tool("task_finalize", "core", "Commit, push and open/update the PR from plan, loop evidence and gate. "
