@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.paths import GATE
 from cadence.project.workflow import dumps, now, read_json, workflow_config
 
@@ -52,7 +52,7 @@ def _relative(root: Path, path: str) -> str:
 
 def load_gate(root: Path) -> dict[str, Any] | None:
     from cadence.core.gate import validate_gate
-    data = read_json(root / GATE, GATE, "GATE_CORRUPT",
+    data = read_json(root, root / GATE, GATE, "GATE_CORRUPT",
                      f"Re-run 'cadence gate summary --report AGENT=FILE …' to rewrite {GATE}.")
     if data is None:
         return None
@@ -73,7 +73,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
         raise CadenceError("NO_REPORTS", "no sub-agent reports given",
                            "Pass at least one: --report testing=testing.md (FILE '-' reads stdin).", USAGE)
     for agent, _ in reports:
-        if not _AGENT.match(agent):
+        if not _AGENT.fullmatch(agent):
             raise CadenceError("INVALID_AGENT", f"invalid agent name: {agent!r}",
                                "Use a plain name such as testing, security, docs-writer.", USAGE)
     if scope is None:
@@ -84,7 +84,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
     loop = load_loop(root)
     result = summarize(reports, scope, loop, now())
     if write:
-        atomic_write(root / GATE, dumps(result))
+        fsio.atomic_write(root, root / GATE, dumps(result))
     return result
 
 
