@@ -142,15 +142,16 @@ class CadenceServer:
         root = self.root()
         try:
             if uri == "cadence://state":
-                return _read_text(root / paths.STATE, "{}"), "application/json"
+                return _read_text(root, paths.STATE, "{}"), "application/json"
             if uri == "cadence://gate":
-                return _read_text(root / paths.GATE, "null"), "application/json"
+                return _read_text(root, paths.GATE, "null"), "application/json"
             if uri.startswith("cadence://plan/"):
                 from cadence.project.plans import existing_plan
                 path = existing_plan(root, uri[len("cadence://plan/"):])
-                return path.read_text(encoding="utf-8"), "text/markdown"
+                return _read_text(root, path.relative_to(root.resolve()).as_posix(), ""), "text/markdown"
         except CadenceError as err:
-            raise MCPError(-32602, f"{err.code}: {err.message}") from None
+            raise MCPError(-32602, f"{err.code}: {err.message} {err.hint}".strip(),
+                           {"code": err.code, "message": err.message, "hint": err.hint}) from None
         raise MCPError(-32602, f"unknown resource {uri[:100]!r}")
 
     # ------------------------------------------------------------ prompts
@@ -196,11 +197,18 @@ class CadenceServer:
             await self.server.run(read, write, self.server.create_initialization_options())
 
 
-def _read_text(path: Path, default: str) -> str:
+def _read_text(root: Path, rel: str, default: str) -> str:
+    """A project file for a resource: confined to the repository; unreadable is a cadence error, never a crash."""
+    from cadence.errors import CONFLICT
+    from cadence.project import fsio
     try:
-        return path.read_text(encoding="utf-8")
+        return fsio.read_text(root, root / rel)
     except FileNotFoundError:
         return default
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise CadenceError("RESOURCE_UNREADABLE", f"cannot read {rel}: {why}",
+                           "Run 'cadence doctor' to check the project files.", CONFLICT) from None
 
 
 def _result(name: str, data: Any) -> types.CallToolResult:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.errors import EXTERNAL, PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.paths import WORKTREES
 from cadence.project.workflow import require_git, workflow_config
 
@@ -94,7 +94,7 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
     closes = list(issues)
     chosen = existing_plan(root, plan_file).name if plan_file else find_plan_for_branch(root, branch)
     if chosen:
-        parsed = read_plan(plans_dir(root) / chosen)
+        parsed = read_plan(root, plans_dir(root) / chosen)
         parts.append(plancore.build_pr_body(chosen, parsed))
         closes += [i for i in parsed["issues"] if i not in closes]
     try:
@@ -104,7 +104,7 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
         loop = None
     if loop and chosen is None:
         try:  # without a plan, a loop whose plan names another branch is not this branch's work
-            fm = read_plan(plans_dir(root) / str(loop["plan"]))["frontmatter"] or {}
+            fm = read_plan(root, plans_dir(root) / str(loop["plan"]))["frontmatter"] or {}
             other = fm.get("branch")
         except (CadenceError, OSError, ValueError):
             other = None
@@ -225,7 +225,7 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
     body, closes, chosen = build_body(root, top, branch, base, plan, list(issues or []), warnings)
     dirs = git.git_dirs(top)
     body_path = (dirs[0] / "cadence-pr-body.md") if dirs else top / PR_BODY  # inside .git: never staged
-    atomic_write(body_path, body)
+    fsio.atomic_write(dirs[0] if dirs else top, body_path, body)
     pr_title = title or (message.strip().splitlines()[0] if message and message.strip() else None) or branch
     create = ["gh", "pr", "create", "--base", base, "--head", branch, "--title", pr_title,
               "--body-file", str(body_path)]

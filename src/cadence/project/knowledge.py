@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -16,14 +17,16 @@ if TYPE_CHECKING:
 def _overrides(root: Path | None) -> dict[str, Path]:
     if root is None:
         return {}
-    base = root / paths.KNOWLEDGE
-    if not base.is_dir():
-        return {}
+    from cadence.project import fsio
     out = {}
-    for p in sorted(base.glob("*.md")):  # exactly what `run` injects: .cadence/knowledge/<name>.md
+    try:
+        found = fsio.listdir(root, root / paths.KNOWLEDGE, "*.md")  # exactly what `run` injects
+    except CadenceError:
+        return {}  # a knowledge directory linked out of the repository holds no overrides
+    for p in found:
         try:
             if p.is_file():
-                out[p.stem] = paths.contained(root, p.relative_to(root), "knowledge override")
+                out[p.stem] = fsio.real_path(root, p)
         except CadenceError:
             continue  # a symlink out of the repository is never an override
     return out
@@ -37,16 +40,17 @@ def entries(root: Path | None) -> list[dict[str, Any]]:
     for name in sorted(set(idx) | set(over)):
         e = idx.get(name)
         out.append({"name": name, "category": e["category"] if e else "project",
-                    "description": e["description"] if e else _description(over[name]),
+                    "description": e["description"] if e else _description(root, over[name]),
                     "topics": e["topics"] if e else [], "source": "override" if name in over else "library"})
     return out
 
 
-def _description(path: Path) -> str:
+def _description(root: Path | None, path: Path) -> str:
     from cadence.core.frontmatter import FrontmatterError, split
+    from cadence.project import fsio
     try:
-        fm, _ = split(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, FrontmatterError):
+        fm, _ = split(fsio.read_text(root, path))
+    except (OSError, UnicodeDecodeError, FrontmatterError, CadenceError):
         return ""
     m = re.search(r"^description:[ \t]*(.*)$", fm, re.M)
     return m.group(1).strip().strip("\"'") if m else ""
@@ -69,8 +73,9 @@ def show(root: Path | None, name: str) -> dict[str, Any]:
     path = over.get(name) or _library_path(name)
     if path is None:
         raise _unknown(name, root)
+    from cadence.project import fsio
     return {"name": name, "source": "override" if name in over else "library", "path": str(path),
-            "content": path.read_text(encoding="utf-8")}
+            "content": fsio.read_text(root if name in over else None, path)}
 
 
 def search(root: Path | None, query: str, limit: int = 20) -> dict[str, Any]:
@@ -87,7 +92,7 @@ def search(root: Path | None, query: str, limit: int = 20) -> dict[str, Any]:
         for w in words:
             score += 5 * (w in name) + 3 * (w in topics) + 2 * (w in desc)
         if score == 0:
-            body = _read_body(e["name"], over, idx)
+            body = _read_body(root, e["name"], over, idx)
             score = sum(min(body.count(w), 5) for w in words)
             if score == 0:
                 continue
@@ -96,12 +101,13 @@ def search(root: Path | None, query: str, limit: int = 20) -> dict[str, Any]:
     return {"query": query, "results": results[:max(1, min(limit, 100))]}
 
 
-def _read_body(name: str, over: dict[str, Path], idx: dict[str, Any]) -> str:
+def _read_body(root: Path | None, name: str, over: dict[str, Path], idx: dict[str, Any]) -> str:
     from cadence.content.loader import content_dir
+    from cadence.project import fsio
     path = over.get(name) or (content_dir() / idx[name]["path"] if name in idx else None)
     try:
-        return path.read_text(encoding="utf-8").lower() if path else ""
-    except (OSError, UnicodeDecodeError):
+        return fsio.read_text(root if name in over else None, path).lower() if path else ""
+    except (OSError, UnicodeDecodeError, CadenceError):
         return ""
 
 
@@ -112,22 +118,23 @@ def override(root: Path, name: str, force: bool = False) -> dict[str, Any]:
     if src is None:
         raise _unknown(name, root)
     dest = root / paths.KNOWLEDGE / f"{name}.md"
-    if dest.exists() and not force:
+    if os.path.lexists(dest) and not force:
         raise CadenceError("OVERRIDE_EXISTS", f"{paths.KNOWLEDGE}/{name}.md already exists",
                            "Edit it, or pass --force to replace it with the library version.", PRECONDITION)
-    from cadence.project.fsio import atomic_write
-    atomic_write(dest, src.read_bytes())
+    from cadence.project import fsio
+    fsio.atomic_write(root, dest, src.read_bytes())
     return {"name": name, "path": f"{paths.KNOWLEDGE}/{name}.md", "source": str(src)}
 
 
 def reset(root: Path, name: str, force: bool = False) -> dict[str, Any]:
     paths.validate_name(name, "knowledge entry name")
+    from cadence.project import fsio
     dest = root / paths.KNOWLEDGE / f"{name}.md"
-    if not dest.is_file():
+    if not os.path.lexists(dest):
         return {"name": name, "removed": False}
     src = _library_path(name)
-    if not force and (src is None or src.read_bytes() != dest.read_bytes()):
+    if not force and (src is None or src.read_bytes() != fsio.read_bytes(root, dest)):
         raise CadenceError("OVERRIDE_MODIFIED", f"{paths.KNOWLEDGE}/{name}.md differs from the library entry",
                            "Pass --force to delete your edits (or commit them first).", PRECONDITION)
-    dest.unlink()
+    fsio.unlink(root, dest)
     return {"name": name, "removed": True}

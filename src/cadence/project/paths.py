@@ -50,7 +50,7 @@ def require_project(root: Path) -> None:
 
 def validate_name(value: str, what: str = "name") -> str:
     """A plain file-name-like identifier: no separators, no '..', no leading dot or dash, no control chars."""
-    if not isinstance(value, str) or not NAME_RE.match(value) or ".." in value:
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value) or ".." in value:
         raise CadenceError("INVALID_NAME", f"invalid {what}: {value!r}",
                            "Use letters, digits, '.', '_' or '-' (start with a letter or digit, "
                            "at most 128 characters, no '/' or '..').", USAGE)

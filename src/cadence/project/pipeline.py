@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError, did_you_mean
-from cadence.project import paths
+from cadence.project import fsio, paths
 from cadence.project.state import OUTPUT_ALIASES, load_state, now, save_state, statuses
 
 MAX_DIR_FILES = 200
@@ -120,8 +120,8 @@ def _expand(root: Path, rel: str) -> tuple[list[tuple[str, str]], list[str]]:
             skipped.append(relf)
             continue
         try:
-            out.append((relf, f.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
+            out.append((relf, fsio.read_text(root, f)))
+        except (OSError, UnicodeDecodeError, CadenceError):
             skipped.append(relf)
     return out, skipped
 
@@ -228,8 +228,8 @@ def _knowledge_for(proj: Project, names: list[str]) -> list[Any]:
             proj.warnings.append(f"knowledge entry {name!r} is not in the library yet; assembled without it")
             continue
         try:
-            fm, body = split(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, FrontmatterError) as exc:
+            fm, body = split(fsio.read_text(proj.root if override is not None else None, path))
+        except (OSError, UnicodeDecodeError, FrontmatterError, CadenceError) as exc:
             proj.warnings.append(f"knowledge entry {name!r} ({path}) is unreadable ({exc}); assembled without it")
             continue
         out.append(Knowledge(name, _fm_scalar(fm, "description"), body, source))
@@ -262,7 +262,7 @@ def _read_optional(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        return path.read_text(encoding="utf-8")
+        return fsio.read_text(None, path)  # already resolved inside the project by _inside
     except (OSError, UnicodeDecodeError):
         return None
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.paths import GATE
 from cadence.project.workflow import dumps, now, read_json, workflow_config
 
@@ -56,7 +56,7 @@ _GATE_FIX = f"Delete {GATE} or re-run 'cadence gate summary --report AGENT=FILE 
 def load_gate(root: Path) -> dict[str, Any] | None:
     """The last gate result, type-checked field by field: a wrongly typed file is GATE_CORRUPT (exit 3)."""
     from cadence.core.gate import gate_problem
-    data = read_json(root / GATE, GATE, "GATE_CORRUPT", _GATE_FIX)
+    data = read_json(root, root / GATE, GATE, "GATE_CORRUPT", _GATE_FIX)
     if data is None:
         return None
     problem = gate_problem(data)
@@ -81,7 +81,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
                            "Pass at least one: --report testing=testing.md (FILE '-' reads stdin).", USAGE)
     allow = [a.strip().lstrip("@").lower() for a in allow_missing or []]
     for agent in [a for a, _ in reports] + allow:
-        if not _AGENT.match(agent):
+        if not _AGENT.fullmatch(agent):
             raise CadenceError("INVALID_AGENT", f"invalid agent name: {agent!r}",
                                "Use a plain name such as testing, security, docs-writer.", USAGE)
     for agent, text in reports:
@@ -117,7 +117,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
     with maybe_lock(root, "gate summary"):
         allowed = _record_exception(root, allow, reason, by)
         result = summarize(reports, scope, loop, now(), required, allowed)
-        atomic_write(root / GATE, dumps(result))
+        fsio.atomic_write(root, root / GATE, dumps(result))
     return result
 
 

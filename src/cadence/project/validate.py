@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,9 @@ def validate(root: Path, strict: bool = False) -> dict[str, Any]:
                              "message": "the pipeline state is missing; 'cadence doctor --repair' re-derives it"})
         problems += _local_overrides(root)
         kdir = root / paths.KNOWLEDGE
-        if kdir.is_dir():
+        escaping = _escaping(root, kdir)
+        problems += escaping
+        if kdir.is_dir() and not escaping:
             from cadence.content.loader import build_knowledge_index
             for p in build_knowledge_index(kdir, str(root))["problems"]:
                 if p["code"] in CONTENT_RULE_CODES:
@@ -103,6 +106,27 @@ def validate(root: Path, strict: bool = False) -> dict[str, Any]:
     warnings = len(problems) - errors
     valid = errors == 0 and (not strict or warnings == 0)
     return {"valid": valid, "errors": errors, "warnings": warnings, "problems": problems, "counts": counts}
+
+
+def _escaping(root: Path, directory: Path) -> list[dict[str, str]]:
+    """A directory, or entries in it, linked out of the repository: reported, and never read."""
+    from cadence.project import fsio
+    out = []
+    for p in _walk(directory):
+        try:
+            fsio.real_path(root, p)
+        except CadenceError as err:
+            out.append({"code": err.code, "file": p.relative_to(root).as_posix(), "field": "(file)",
+                        "message": err.message})
+            if p == directory:
+                break
+    return out
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    yield directory
+    if directory.is_dir():
+        yield from directory.rglob("*")
 
 
 def _local_overrides(root: Path) -> list[dict[str, str]]:

@@ -31,10 +31,11 @@ def workflow_config(root: Path) -> dict[str, Any]:
     return dict(cfg["workflow"])
 
 
-def read_json(path: Path, what: str, code: str, fix: str) -> Any:
+def read_json(root: Path, path: Path, what: str, code: str, fix: str) -> Any:
     """Load a JSON state file; a missing file is None, a corrupt one an explicit error (exit 3)."""
+    from cadence.project.fsio import read_bytes
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(root, path)
     except FileNotFoundError:
         return None
     except OSError as exc:
