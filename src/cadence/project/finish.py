@@ -169,6 +169,8 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         warnings.append("finishing despite a NO-GO gate (--force)")
     st = git.status(top)
     stage, left_out = plan_stage(st)
+    stage, copies = _shared_copies(top, stage, set(st["untracked"]))
+    left_out += copies
     stage, flagged = scan_contents(top, stage, set(st["untracked"]))
     left_out += flagged
     stage, allowed = _allow(root, top, allow_secrets or [], stage, left_out, by, warnings)
@@ -258,6 +260,25 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
             "staged": staged, "left_out": [e["path"] for e in left_out], "left_out_reasons": left_out,
             "allowed_secrets": allowed, "plan": chosen, "issues": closes, "scope": scope, "pr": pr,
             "body_file": str(body_path), "warnings": warnings}
+
+
+def _shared_copies(top: Path, paths: list[str], new: set[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """In a linked worktree, the repository's config and plans that were copied in from the main tree (so the
+    worktree sees them) and are unchanged belong to the main tree's work, not to this branch."""
+    from cadence.project.paths import CONFIG, PLANS
+    from cadence.project.workflow import main_tree
+    from cadence.project.worktrees import same_as_main
+    main = main_tree(top)
+    if main is None:
+        return paths, []
+    keep: list[str] = []
+    out: list[dict[str, str]] = []
+    for p in paths:
+        if p in new and (p == CONFIG or p.startswith(PLANS + "/")) and same_as_main(main, top, p):
+            out.append({"path": p, "reason": "copy of the main tree's file"})
+        else:
+            keep.append(p)
+    return keep, out
 
 
 def scan_contents(top: Path, paths: list[str], new: set[str]) -> tuple[list[str], list[dict[str, str]]]:

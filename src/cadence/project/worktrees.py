@@ -79,7 +79,7 @@ def copy_includes(main: Path, dest: Path, warnings: list[str]) -> list[str]:
     return copied
 
 
-def _share_cadence(main: Path, dest: Path) -> list[str]:
+def share_cadence(main: Path, dest: Path) -> list[str]:
     """Give the worktree the repo's config and plans when they are not committed (so it sees the plans)."""
     copied = []
     if (main / CONFIG).is_file() and not (dest / CONFIG).exists():
@@ -127,7 +127,7 @@ def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str
     else:
         git.run_git(main, ["worktree", "add", "-b", branch, str(path), from_ref or "HEAD"])
     copied = copy_includes(main, path, warnings)
-    shared = _share_cadence(main, path)
+    shared = share_cadence(main, path)
     wf = workflow_config(main)
     setup = None
     cmd = (wf.get("worktree") or {}).get("setup")
@@ -170,7 +170,7 @@ def _merged(main: Path, branch: str) -> bool:
     return any(git.rev_parse(main, r) and git.is_ancestor(main, tip, r) for r in refs)
 
 
-def _same_as_main(main: Path, wt: Path, rel: str) -> bool:
+def same_as_main(main: Path, wt: Path, rel: str) -> bool:
     a, b = wt / rel, main / rel
     try:
         return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
@@ -194,7 +194,7 @@ def remove_worktree(root: Path, name: str, delete_branch: bool = False, force: b
     if path.is_dir():
         st = git.status(path)
         # untracked files identical to the main tree's (the shared plans / config copies) lose nothing
-        untracked = [u for u in st["untracked"] if not _same_as_main(main, path, u)]
+        untracked = [u for u in st["untracked"] if not same_as_main(main, path, u)]
         dirty = st["staged"] + st["unstaged"] + untracked + st["conflicted"]
         copies = len(untracked) < len(st["untracked"])
         if dirty:
