@@ -58,17 +58,15 @@ def _text(d: dict[str, Any]) -> str:
 
 
 def cmd_summary(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.cli._wf import require
     from cadence.project.review import gate_summary
-    root = ctx.root()
-    d = gate_summary(root, _reports(args.report), args.scope, args.allow_missing, args.reason)
-    from cadence.project.paths import CONFIG
-    if not (root / CONFIG).is_file():
-        from cadence.project.workflow import exclude_runtime
-        exclude_runtime(root)  # gate.json is runtime state: keep it out of an uninitialised repo's status
+    d = gate_summary(require(ctx.root()), _reports(args.report), args.scope, args.allow_missing,
+                     args.reason)  # runtime state excluded there
     return d, _text(d)
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.cli._wf import require
     from cadence.project.review import gate_show
-    d = gate_show(ctx.root())
+    d = gate_show(require(ctx.root()))
     return d, f"Gate of {d.get('timestamp')}\n" + _text(d)

@@ -226,12 +226,13 @@ def quality_gate_summary(root: Path, a: dict[str, Any]) -> Any:
 
 
 @tool("task_finalize", "core", "Commit, push and open/update the PR from plan, loop evidence and gate. "
-      "Refuses a NO-GO gate.", {"message": _s(MAX_TEXT), "title": _s(300), "base": _s(), "plan": _s(),
-                                "issues": ISSUES, "draft": B, "push": B})
+      "Refuses a NO-GO gate. Secret-looking files are left out unless listed in allow_secret.",
+      {"message": _s(MAX_TEXT), "title": _s(300), "base": _s(), "plan": _s(), "issues": ISSUES, "draft": B,
+       "push": B, "allow_secret": _list(_s(1024), 50)})
 def task_finalize(root: Path, a: dict[str, Any]) -> Any:
     from cadence.project.finish import finish
     return finish(root, a.get("message"), a.get("title"), a.get("base"), a.get("plan"), a.get("issues") or [],
-                  bool(a.get("draft")), a.get("push", True), False)
+                  bool(a.get("draft")), a.get("push", True), False, a.get("allow_secret") or [], by="mcp")
 
 
 @tool("pipeline_next", "core", "Pipeline steps that can run now, in order.", {"count": _i(1, 100)}, read_only=True)

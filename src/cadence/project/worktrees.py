@@ -88,8 +88,9 @@ def copy_includes(main: Path, dest: Path, warnings: list[str]) -> list[str]:
     return copied
 
 
-def _share_cadence(main: Path, dest: Path, warnings: list[str]) -> list[str]:
+def share_cadence(main: Path, dest: Path, warnings: list[str] | None = None) -> list[str]:
     """Give the worktree the repo's config and plans when they are not committed (so it sees the plans)."""
+    warnings = [] if warnings is None else warnings
     wanted = [CONFIG] if (main / CONFIG).is_file() else []
     try:
         wanted += [f"{PLANS}/{p.name}" for p in fsio.listdir(main, main / PLANS, "*.md")]
@@ -140,7 +141,7 @@ def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str
     else:
         git.run_git(main, ["worktree", "add", "-b", branch, str(path), from_ref or "HEAD"])
     copied = copy_includes(main, path, warnings)
-    shared = _share_cadence(main, path, warnings)
+    shared = share_cadence(main, path, warnings)
     wf = workflow_config(main)
     setup = None
     cmd = (wf.get("worktree") or {}).get("setup")
@@ -183,7 +184,7 @@ def _merged(main: Path, branch: str) -> bool:
     return any(git.rev_parse(main, r) and git.is_ancestor(main, tip, r) for r in refs)
 
 
-def _same_as_main(main: Path, wt: Path, rel: str) -> bool:
+def same_as_main(main: Path, wt: Path, rel: str) -> bool:
     try:
         return fsio.read_bytes(wt, wt / rel) == fsio.read_bytes(main, main / rel)
     except (OSError, CadenceError):
@@ -206,7 +207,7 @@ def remove_worktree(root: Path, name: str, delete_branch: bool = False, force: b
     if path.is_dir():
         st = git.status(path)
         # untracked files identical to the main tree's (the shared plans / config copies) lose nothing
-        untracked = [u for u in st["untracked"] if not _same_as_main(main, path, u)]
+        untracked = [u for u in st["untracked"] if not same_as_main(main, path, u)]
         dirty = st["staged"] + st["unstaged"] + untracked + st["conflicted"]
         copies = len(untracked) < len(st["untracked"])
         if dirty:
