@@ -131,3 +131,19 @@ def test_oauth_2_1_is_called_a_draft(library):
 def test_no_removed_commands_or_apis(library, wrong, right):
     hits = [rel for rel, text in library.items() if re.search(wrong, text)]
     assert hits == [], right
+
+
+def _headings(name: str) -> set[str]:
+    return {m.group(1).strip() for m in re.finditer(r"^###\s+(.+)$", entry(name), re.M)}
+
+
+# the depth issue 14 asks for: each entry carries these sections (worked examples live inside them)
+DEPTH = {
+    "api-design": {"GraphQL", "JWT validation and revocation", "API keys", "Authorization models", "CORS",
+                   "Filtering and request strictness", "Consumer-driven contracts"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEPTH))
+def test_deep_topics_keep_their_depth(name):
+    assert DEPTH[name] <= _headings(name), DEPTH[name] - _headings(name)
