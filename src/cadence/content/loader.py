@@ -304,7 +304,9 @@ def build_knowledge_index(base: Path, label_root: str) -> dict[str, Any]:
             continue
         check_knowledge_body(body, rel, problems, len(path.read_text(encoding="utf-8").splitlines()))
         entries[meta.name] = {"name": meta.name, "description": meta.description, "topics": meta.topics,
-                              "applies_to": meta.applies_to, "category": path.parent.name, "path": rel}
+                              "applies_to": meta.applies_to, "category": path.parent.name, "path": rel,
+                              "last_reviewed": meta.last_reviewed.isoformat() if meta.last_reviewed else None,
+                              "volatility": meta.volatility, "pins": meta.pins}
     return {"entries": entries, "problems": problems}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 from cadence.errors import PRECONDITION, USAGE, CadenceError, did_you_mean
@@ -138,3 +139,101 @@ def reset(root: Path, name: str, force: bool = False) -> dict[str, Any]:
                            "Pass --force to delete your edits (or commit them first).", PRECONDITION)
     fsio.unlink(root, dest)
     return {"name": name, "removed": True}
+
+
+# ---------------------------------------------------------------- freshness
+
+REVIEW_MONTHS = {"low": 24, "medium": 12, "high": 6}  # volatility → longest time between reviews (authoring.md)
+
+
+def eol_table(cdir: Path | None = None) -> dict[str, Any]:
+    """content/eol.yml: `{"products": {product: {version: date}}, "untracked": [product]}` (empty when absent)."""
+    from cadence import yamlio
+    from cadence.content.loader import content_dir
+    path = (cdir or content_dir()) / "eol.yml"
+    try:
+        data = yamlio.load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"products": {}, "untracked": []}
+    except (OSError, UnicodeDecodeError, yamlio.YamlError) as exc:
+        raise CadenceError("EOL_TABLE_INVALID", f"{path}: {exc}", "Restore eol.yml from the cadence release.",
+                           USAGE) from None
+    products = data.get("products") if isinstance(data, dict) else None
+    if not isinstance(products, dict) or not all(isinstance(v, dict) for v in products.values()):
+        raise CadenceError("EOL_TABLE_INVALID", f"{path}: expected products: {{product: {{version: date}}}}",
+                           "Restore eol.yml from the cadence release.", USAGE)
+    return {"products": products, "untracked": list(data.get("untracked") or [])}
+
+
+def add_months(day: date, months: int) -> date:
+    import calendar
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _freshness(root: Path | None) -> list[dict[str, Any]]:
+    """Every entry's review data; a project override is judged by its own frontmatter."""
+    from cadence.content.loader import knowledge_index
+    idx = knowledge_index()["entries"]
+    over = _overrides(root)
+    out = []
+    for name in sorted(set(idx) | set(over)):
+        if name in over:
+            meta = _override_meta(over[name])
+            rec = {"name": name, "category": idx[name]["category"] if name in idx else "project", "source": "override",
+                   "path": over[name].relative_to(root).as_posix() if root else str(over[name]), **meta}
+        else:
+            e = idx[name]
+            rec = {"name": name, "category": e["category"], "source": "library", "path": e["path"],
+                   "last_reviewed": e.get("last_reviewed"), "volatility": e.get("volatility"),
+                   "pins": e.get("pins") or {}}
+        out.append(rec)
+    return out
+
+
+def _override_meta(path: Path) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    from cadence import yamlio
+    from cadence.content.models import KnowledgeMeta
+    from cadence.core.frontmatter import FrontmatterError, split
+    try:
+        fm, _ = split(path.read_text(encoding="utf-8"))
+        meta = KnowledgeMeta.model_validate(yamlio.load(fm))
+    except (OSError, UnicodeDecodeError, FrontmatterError, yamlio.YamlError, ValidationError):
+        return {"last_reviewed": None, "volatility": None, "pins": {}}
+    return {"last_reviewed": meta.last_reviewed.isoformat() if meta.last_reviewed else None,
+            "volatility": meta.volatility, "pins": meta.pins}
+
+
+def stale(root: Path | None, as_of: date | None = None) -> dict[str, Any]:
+    """Entries whose last review is older than their volatility allows, or that pin a version past end of life."""
+    as_of = as_of or date.today()
+    eol = eol_table()["products"]
+    found, untracked, checked = [], [], 0
+    for rec in _freshness(root):
+        if rec["last_reviewed"] is None or rec["volatility"] is None:
+            untracked.append(rec["name"])
+            continue
+        checked += 1
+        due = add_months(date.fromisoformat(rec["last_reviewed"]), REVIEW_MONTHS[rec["volatility"]])
+        ended = []
+        for product, version in sorted(rec["pins"].items()):
+            end = eol.get(product, {}).get(version)
+            if isinstance(end, date) and end < as_of:
+                ended.append({"product": product, "version": version, "eol": end.isoformat()})
+        if due < as_of or ended:
+            found.append({"name": rec["name"], "category": rec["category"], "source": rec["source"],
+                          "path": rec["path"], "last_reviewed": rec["last_reviewed"], "volatility": rec["volatility"],
+                          "review_due": due.isoformat(), "review_overdue": due < as_of, "eol": ended})
+    return {"as_of": as_of.isoformat(), "checked": checked, "stale": found, "untracked": untracked}
+
+
+def stale_reason(item: dict[str, Any]) -> str:
+    parts = []
+    if item["review_overdue"]:
+        parts.append(f"review was due {item['review_due']} (volatility {item['volatility']}, "
+                     f"last reviewed {item['last_reviewed']})")
+    parts += [f"pins {e['product']} {e['version']}, past end of life since {e['eol']}" for e in item["eol"]]
+    return "; ".join(parts)

@@ -10,7 +10,7 @@ from cadence.errors import CadenceError
 from cadence.project import paths
 
 WARNING_CODES = {"KNOWLEDGE_MISSING", "KNOWLEDGE_UNREFERENCED", "INSTRUCTIONS_UNKNOWN_STEP", "OVERRIDE_UNUSED",
-                 "STATE_UNKNOWN_STEP"}
+                 "STATE_UNKNOWN_STEP", "KNOWLEDGE_STALE"}
 CONTENT_RULE_CODES = {"KNOWLEDGE_TOO_SHORT", "KNOWLEDGE_NO_EXAMPLE", "KNOWLEDGE_DEEP_SHORT", "KNOWLEDGE_SUMMARY_LONG",
                       "KNOWLEDGE_SECTION_MISSING"}
 
@@ -100,6 +100,8 @@ def validate(root: Path, strict: bool = False) -> dict[str, Any]:
                     continue  # length and shape rules are for the shipped library, not a project's notes
                 p["file"] = f"{paths.DIR}/{p['file']}"
                 problems.append(p)
+    if strict:
+        problems += _stale_knowledge(root)
     for p in problems:
         p["severity"] = "warning" if p["code"] in WARNING_CODES or p["code"] == "CONFIG_WARNING" else "error"
     errors = sum(1 for p in problems if p["severity"] == "error")
@@ -127,6 +129,18 @@ def _walk(directory: Path) -> Iterator[Path]:
     yield directory
     if directory.is_dir():
         yield from directory.rglob("*")
+
+
+def _stale_knowledge(root: Path) -> list[dict[str, str]]:
+    """--strict: entries past their review window or pinning an end-of-life version, judged against today."""
+    from cadence.project.knowledge import stale, stale_reason
+    project = root if (root / paths.CONFIG).is_file() else None
+    out = []
+    for item in stale(project)["stale"]:
+        field = "last-reviewed" if item["review_overdue"] else "pins." + item["eol"][0]["product"]
+        out.append({"code": "KNOWLEDGE_STALE", "file": item["path"], "field": field,
+                    "message": f"{stale_reason(item)}; 'cadence knowledge stale' lists every such entry"})
+    return out
 
 
 def _local_overrides(root: Path) -> list[dict[str, str]]:
