@@ -52,12 +52,16 @@ class StepMeta(_Strict):
     @field_validator("when")
     @classmethod
     def _predicate(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                compile_predicate(v)
-            except PredicateError as exc:
-                raise ValueError(f"invalid predicate: {exc}") from None
-        return v
+        return _valid_predicate(v)
+
+
+def _valid_predicate(v: str | None) -> str | None:
+    if v is not None:
+        try:
+            compile_predicate(v)
+        except PredicateError as exc:
+            raise ValueError(f"invalid predicate: {exc}") from None
+    return v
 
 
 class KnowledgeMeta(_Strict):
@@ -65,6 +69,12 @@ class KnowledgeMeta(_Strict):
     description: Annotated[str, Field(min_length=1, max_length=400)]
     topics: list[str] = []
     applies_to: list[Literal[TYPE_NAMES]] = Field(default=[], alias="applies-to")  # type: ignore[valid-type]
+    when: str | None = None  # injected only when this predicate (config + run.depth/step/category) is not false
+
+    @field_validator("when")
+    @classmethod
+    def _predicate(cls, v: str | None) -> str | None:
+        return _valid_predicate(v)
 
 
 class PresetStep(_Strict):

@@ -45,8 +45,9 @@ class AssemblyInput:
     """Everything assembly needs; artifacts in priority order, `existing` = the step's own outputs."""
 
     def __init__(self, *, step: str, body: str, methodology: str, depth: int, depth_source: str, completed: int,
-                 total: int, skipped: int = 0, knowledge: list[Knowledge] | None = None, artifacts: list[Artifact] | None = None,
-                 existing: list[Artifact] | None = None, decisions: list[str] | None = None,
+                 total: int, skipped: int = 0, knowledge: list[Knowledge] | None = None,
+                 artifacts: list[Artifact] | None = None, existing: list[Artifact] | None = None,
+                 decisions: list[str] | None = None,
                  instructions: tuple[str | None, str | None, str | None] = (None, None, None),
                  arguments: str | None = None, update_mode: bool = False, stateless: bool = False,
                  budget: int = 120_000, project: str | None = None) -> None:
@@ -174,18 +175,21 @@ def assemble(inp: AssemblyInput) -> Assembled:
     system = (f"You are a senior software engineer and architect working in this repository with cadence.\n"
               f"You are executing the {kinds} `{inp.step}` of the cadence pipeline.\n"
               f"Methodology: {inp.methodology} | Depth: {inp.depth}/5 | Progress: {inp.completed}/{inp.total} "
-              f"steps completed")
+              f"steps completed" + (f", {inp.skipped} skipped" if inp.skipped else ""))
     if inp.project:
         system += f"\nProject: {inp.project}"
 
-    seen: set[str] = set()
     kb_parts: list[str] = []
-    for k in inp.knowledge:
-        if k.name in seen:
-            continue
-        seen.add(k.name)
+    summarised: list[str] = []
+    for k in _unique(inp.knowledge):
         label = " (project override)" if k.source == "override" else ""
         kb_parts.append(f"## {k.name}: {k.description}{label}\n\n{knowledge_text(k.body, inp.depth)}")
+        if inp.depth < 3 and section(k.body, "Summary") is not None and section(k.body, "Deep Guidance") is not None:
+            summarised.append(k.name)
+    if summarised:
+        kb_parts.append(f"## Summaries only\n\nAt depth {inp.depth} these entries are given as their summaries. "
+                        "When you need the deep guidance of one, read it with `cadence knowledge show NAME` "
+                        "(MCP tool `knowledge_get`):\n" + "\n".join(f"- {n}" for n in summarised))
     kb = "\n\n".join(kb_parts) or "(No knowledge base entries for this step.)"
 
     remaining = max(0, inp.budget)
@@ -198,7 +202,8 @@ def assemble(inp: AssemblyInput) -> Assembled:
         if art.path in included:
             continue
         if size <= remaining:
-            origin = f" (from {art.step})" if art.step and label == "Artifact" else ""
+            origin = f" (from {art.step}{', ' + art.note if art.note else ''})" if art.step and label == "Artifact" \
+                else ""
             context_parts.append(f"## {label}: {art.path}{origin}\n\n{art.content.rstrip()}")
             included.append(art.path)
             remaining -= size
@@ -240,7 +245,7 @@ def assemble(inp: AssemblyInput) -> Assembled:
                  ("Methodology", methodology), ("Instructions", instructions), ("Execution", execution))
     prompt = "".join(f"# {h}\n\n{c.strip()}\n\n" for h, c in sections_).rstrip("\n") + "\n"
     return Assembled(prompt=prompt, context=included, omitted=[p for p, _ in omitted],
-                     knowledge=[k.name for k in _unique(inp.knowledge)])
+                     knowledge=[k.name for k in _unique(inp.knowledge)], summarised=summarised)
 
 
 def _unique(items: list[Knowledge]) -> list[Knowledge]:
