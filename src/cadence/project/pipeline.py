@@ -149,15 +149,16 @@ def parse_phases(spec: str) -> list[str]:
 
 
 def step_suggestions(pipeline: Any, word: str) -> list[str]:
-    """Steps a mistyped name may mean: the step that writes an output of that name (`tdd-standards` → tdd),
-    steps with the word as part of their name (`prd` → create-prd, review-prd, innovate-prd), near spellings."""
+    """Steps a mistyped name may mean, the first kind that matches: the steps that write an output of that
+    name (`tdd-standards` → tdd), steps with the word as a part of their name (`prd` → create-prd, review-prd,
+    innovate-prd), near spellings."""
     from cadence.errors import suggest
     known = list(pipeline.steps) + list(pipeline.tools)
     stem = word.strip().lower().removesuffix(".md").rstrip("/").rsplit("/", 1)[-1]
     by_output = [n for n in known for o in pipeline.get(n).outputs
                  if o.rstrip("/").rsplit("/", 1)[-1].removesuffix(".md").removesuffix(".json") == stem]
     by_part = [n for n in known if stem and stem in n.split("-")]
-    return list(dict.fromkeys(by_output + by_part + suggest(stem, known)))[:4]
+    return list(dict.fromkeys(by_output or by_part or suggest(stem, known)))[:4]
 
 
 # ------------------------------------------------------------------ read-only views
@@ -334,7 +335,7 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     skipped: list[str] = []
     for src, out in context_outputs(pl, s.name, body):
         status_ = pl.status(src, st)
-        note = "" if status_ in DONE else f"{src} is {status_.replace('_', ' ')}: may be unfinished"
+        note = "" if status_ in DONE else f"still {status_.replace('_', ' ')}: may be unfinished"
         files, skip = _expand(proj.root, out)
         for legacy in LEGACY_NAMES.get(out, ()) if not files else ():
             files, skip = _expand(proj.root, legacy)
