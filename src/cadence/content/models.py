@@ -53,12 +53,16 @@ class StepMeta(_Strict):
     @field_validator("when")
     @classmethod
     def _predicate(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                compile_predicate(v)
-            except PredicateError as exc:
-                raise ValueError(f"invalid predicate: {exc}") from None
-        return v
+        return _valid_predicate(v)
+
+
+def _valid_predicate(v: str | None) -> str | None:
+    if v is not None:
+        try:
+            compile_predicate(v)
+        except PredicateError as exc:
+            raise ValueError(f"invalid predicate: {exc}") from None
+    return v
 
 
 class KnowledgeMeta(_Strict):
@@ -87,6 +91,12 @@ class KnowledgeMeta(_Strict):
                 if not isinstance(version, str):
                     raise ValueError(f"{product}: quote the version ({product}: \"{version}\"); YAML reads 3.10 as 3.1")
         return v
+    when: str | None = None  # injected only when this predicate (config + run.depth/step/category) is not false
+
+    @field_validator("when")
+    @classmethod
+    def _predicate(cls, v: str | None) -> str | None:
+        return _valid_predicate(v)
 
 
 class PresetStep(_Strict):

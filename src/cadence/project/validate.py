@@ -10,7 +10,7 @@ from cadence.errors import CadenceError
 from cadence.project import paths
 
 WARNING_CODES = {"KNOWLEDGE_MISSING", "KNOWLEDGE_UNREFERENCED", "INSTRUCTIONS_UNKNOWN_STEP", "OVERRIDE_UNUSED",
-                 "STATE_UNKNOWN_STEP", "KNOWLEDGE_STALE"}
+                 "STATE_UNKNOWN_STEP", "KNOWLEDGE_STALE", "STEP_FIELD_UNKNOWN"}
 CONTENT_RULE_CODES = {"KNOWLEDGE_TOO_SHORT", "KNOWLEDGE_NO_EXAMPLE", "KNOWLEDGE_DEEP_SHORT", "KNOWLEDGE_SUMMARY_LONG",
                       "KNOWLEDGE_SECTION_MISSING"}
 
@@ -100,6 +100,10 @@ def validate(root: Path, strict: bool = False) -> dict[str, Any]:
                     continue  # length and shape rules are for the shipped library, not a project's notes
                 p["file"] = f"{paths.DIR}/{p['file']}"
                 problems.append(p)
+    elif (root / paths.STATE).is_file():  # initialised once, config lost: every pipeline command refuses
+        problems.append({"code": "CONFIG_MISSING", "file": paths.CONFIG, "field": "(file)",
+                         "message": "the project has a pipeline state but no config; 'cadence init --force' "
+                         "writes a new one (status, next and run refuse until then)"})
     if strict:
         problems += _stale_knowledge(root)
     for p in problems:
