@@ -75,6 +75,7 @@ class KnowledgeMeta(_Strict):
     last_reviewed: date | None = Field(default=None, alias="last-reviewed")
     volatility: Literal["low", "medium", "high"] | None = None
     pins: dict[Name, Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]*$")]] = {}
+    when: str | None = None  # injected only when this predicate (config + run.depth/step/category) is not false
 
     @field_validator("last_reviewed", mode="before")
     @classmethod
@@ -91,7 +92,6 @@ class KnowledgeMeta(_Strict):
                 if not isinstance(version, str):
                     raise ValueError(f"{product}: quote the version ({product}: \"{version}\"); YAML reads 3.10 as 3.1")
         return v
-    when: str | None = None  # injected only when this predicate (config + run.depth/step/category) is not false
 
     @field_validator("when")
     @classmethod
