@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 MAX_REPORT = 2_000_000  # characters read from one report; a longer one is cut, with a warning
@@ -51,6 +52,9 @@ _FENCE = re.compile(r"^[ \t]{0,3}(?P<f>`{3,}|~{3,})[ \t]*(?P<lang>[^\s`]*)")
 _BACKTICK_LOC = re.compile(r"`(?P<loc>[^`\s]+(?:/|\.)[^`\s]*)`")
 _PATHLIKE = re.compile(r"^`?[^\s`]*(?:/|\.[A-Za-z0-9]|:\d)[^\s`]*`?$")
 _DASH = re.compile(r"[ \t]+[—–][ \t]+")
+_WORDS = re.compile(r"[a-z0-9]+")
+_SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
 
 
 def _fold(text: str) -> str:
@@ -64,7 +68,12 @@ def _fold(text: str) -> str:
 def read_severity(tag: Any) -> str | None:
     """The severity a tag names, or None when it names none. Several names: the most severe. A word that starts
     with a severity's stem and is at most four letters longer reads as that severity (`CRITICALS`, `WARNINGS`)."""
-    words = re.findall(r"[a-z0-9]+", _fold(str(tag or "")[:80]))[:8]
+    return _severity_of(str(tag or "")[:80])
+
+
+@lru_cache(maxsize=1024)
+def _severity_of(tag: str) -> str | None:
+    words = _WORDS.findall(_fold(tag))[:8]
     found = [SEVERITY_MAP[w] for w in words if w in SEVERITY_MAP]
     if not found and 1 < len(words) <= 12 and all(len(w) == 1 for w in words):
         found = [SEVERITY_MAP.get("".join(words), "")]  # C R I T I C A L
@@ -109,12 +118,12 @@ def normalise_verdict(text: Any) -> str | None:
 
 
 def _clean(s: Any, ticks: bool = False) -> str:
-    out = re.sub(r"\s+", " ", str(s or "")[:4000]).strip()
+    out = _SPACE.sub(" ", str(s or "")[:4000]).strip()
     return out.strip("`").strip() if ticks else out
 
 
 def _key(title: str) -> str:
-    return re.sub(r"\W+", " ", title.casefold()).strip()
+    return _NON_WORD.sub(" ", title.casefold()).strip()
 
 
 def _json_blocks(lines: list[str], warnings: list[str]) -> list[dict[str, Any]]:
