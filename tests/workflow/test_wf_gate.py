@@ -142,7 +142,8 @@ def test_all_formats_in_one_report_are_counted_once() -> None:
     ("P0", "critical"), ("P1", "high"), ("P2", "medium"), ("P3", "low"), ("p0", "critical"),
     ("Critical!!", "critical"), ("CRІTICAL", "critical"), ("ＨＩＧＨ", "high"), ("HI\u200bGH", "high"),
     ("CRITICALS", "critical"), ("Warnings", "medium"), ("C R I T I C A L", "critical"), ("Ηigh", "high"),
-    ("HIGH / security", "high"), ("LOW/CRITICAL", "critical")])
+    ("HIGH / security", "high"), ("LOW/CRITICAL", "critical"), ("CRlTICAL", "critical"), ("HlGH", "high"),
+    ("INF0", "info")])
 def test_severity_mapping(tag: str, sev: str) -> None:
     assert severity(tag) == sev
     assert parse_report("x", f"### [{tag}] t\n")["findings"][0]["severity"] == sev

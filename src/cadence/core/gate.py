@@ -36,6 +36,8 @@ SEVERITY_MAP = {
 _STEMS = {"critical": "critical", "block": "critical", "error": "critical", "urgent": "critical", "high": "high",
           "major": "high", "medium": "medium", "moderat": "medium", "warn": "medium", "suggest": "medium",
           "minor": "low", "nitpick": "low", "trivial": "low", "info": "info", "prais": "info"}
+_SKELETON = str.maketrans("l1|05", "iioos")
+_SKELETONS = {k.translate(_SKELETON): v for k, v in SEVERITY_MAP.items() if len(k) >= 3}
 _STEM = re.compile(f"^({'|'.join(_STEMS)})[a-z0-9]{{0,4}}$")
 # Latin look-alikes (Cyrillic, Greek) and invisible characters, applied after NFKC.
 _CONFUSABLES = str.maketrans("АВСЕНІЈКМОРЅТХУҮԚԜасеіјкорѕхуԁһӏԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικνρυ",
@@ -77,6 +79,8 @@ def _severity_of(tag: str) -> str | None:
     found = [SEVERITY_MAP[w] for w in words if w in SEVERITY_MAP]
     if not found and 1 < len(words) <= 12 and all(len(w) == 1 for w in words):
         found = [SEVERITY_MAP.get("".join(words), "")]  # C R I T I C A L
+    if not any(found):  # Latin look-alikes inside a word: CRlTICAL, HlGH, INF0
+        found = [_SKELETONS.get(w.translate(_SKELETON), "") for w in words]
     if not any(found):
         found = [_STEMS[m.group(1)] for w in words if (m := _STEM.match(w))]
     found = [f for f in found if f]
