@@ -427,8 +427,7 @@ def summarize(reports: list[tuple[str, str]], scope: str | None = None, loop: di
         blockers += [{"agent": a, "severity": "high", "title": "no report (required at scope high)", "location": ""}
                      for a in missing]
     elif missing:
-        level = max(level, 1)
-        warnings.append(f"missing: {', '.join('@' + a for a in missing)} (required at scope {scope})")
+        level = max(level, 1)  # listed as `missing` (and by name in the text and the PR section)
     if facts:
         for t in facts["failed"]:
             level = 2
