@@ -353,6 +353,14 @@ def test_appending_a_critical_finding_never_improves_the_verdict(lines: list[str
     assert after["recommendation"] == "NO-GO"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(CRITICALS))
+def test_appending_a_critical_finding_to_arbitrary_text_gives_no_go(text: str, critical: str) -> None:
+    before = RECOMMENDATIONS.index(rec(("x", text)))
+    after = RECOMMENDATIONS.index(rec(("x", text + "\n" + critical + "\n")))
+    assert after >= before and after == 2
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_line, max_size=30))
 def test_report_parser_total(lines: list[str]) -> None:
