@@ -209,6 +209,11 @@ def test_verdict_reading(verdict: str, reading: str) -> None:
     assert parse_report("x", f"**Verdict**: {verdict}\n")["verdict"] == reading
 
 
+def test_verdict_heading_above_the_json_block() -> None:
+    r = parse_report("x", '## Verdict\n\n```json\n{"verdict": "PASS", "findings": []}\n```\n')
+    assert r["verdict"] == "PASS" and r["warnings"] == []
+
+
 def test_unreadable_verdict_is_a_warning() -> None:
     res = summarize([("x", "Verdict: ???\n- [LOW] nit\n")])
     assert res["recommendation"] == "GO-WITH-WARNINGS"

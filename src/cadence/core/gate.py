@@ -202,9 +202,9 @@ def _markdown(lines: list[str]) -> tuple[list[dict[str, str]], list[str]]:
             continue  # cannot hold a finding, a verdict or a field
         h = _HEADING.match(line)
         sev = read_severity(h.group("tag")) if h else None
-        if verdict_next and line.strip():
+        if verdict_next and line.strip():  # the line under a `## Verdict` heading, when it names a verdict
             verdict_next = False
-            if not sev and not _BULLET.match(line):
+            if not sev and normalise_verdict(line) is not None:
                 verdicts.append(line)
                 continue
         if h and sev:
