@@ -98,9 +98,9 @@ _NOT_SERIOUS = re.compile(r" (?:no|non|zero|0|without|never) (?:open |unresolved
 _FAIL = re.compile(r" no ?go | fail| reject| block| unapprov| unaccept| do not merge | (?:not|no|non|never|isn t|"
                    r"didn t|doesn t|does not|did not|cannot|can t) (?:a |yet |quite )?(?:pass|go |approv|ok |accept|"
                    r"lgtm)")
-_SERIOUS = re.compile(r" (?:[1-9]\d*|one|two|three|four|five|several|some|many|multiple|an?) (?:open |unresolved )?"
+_SERIOUS = re.compile(r" (?:[1-9]\d*|one|two|three|four|five|several|some|many|multiple) (?:open |unresolved )?"
                       r"(?:critical|high|blocking|blockers?|severe|major|p0|p1) | (?:critical|high|blocking|p0|p1) "
-                      r"(?:issue|finding|bug|problem|vulnerab|risk|severity)")
+                      r"(?:issue|finding|bug|problem|vulnerab|severity)")
 _WARN = re.compile(r" warn| condition| but | except| caveat| changes? request| needs? (?:work|changes|fixes) | partial"
                    r"| with (?:[a-z0-9]+ ){0,3}(?:issues?|concerns?|warnings?|comments?|nits?|notes?|suggestions?|"
                    r"findings?|caveats?|conditions?|changes?|reservations?) ")
