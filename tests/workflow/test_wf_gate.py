@@ -199,7 +199,8 @@ def test_hostile_reports_never_go(label: str, text: str, warning: str | None) ->
 
 @pytest.mark.parametrize(("verdict", "reading"), [
     ("PASS", "PASS"), ("**PASS** ✅", "PASS"), ("Approved", "PASS"), ("LGTM", "PASS"), ("GO", "PASS"),
-    ("PASS, no critical issues", "PASS"), ("PASS (0 critical, 0 high)", "PASS"),
+    ("PASS, no critical issues", "PASS"), ("PASS (0 critical, 0 high)", "PASS"), ("PASS (non-blocking nits)", "PASS"),
+    ("PASS (a high-risk change, reviewed)", "PASS"), ("PASS (high severity issue open)", "FAIL"),
     ("PASS WITH WARNINGS", "PASS WITH WARNINGS"), ("Pass with 2 medium issues", "PASS WITH WARNINGS"),
     ("conditional pass", "PASS WITH WARNINGS"), ("changes requested", "PASS WITH WARNINGS"),
     ("FAIL", "FAIL"), ("NO-GO", "FAIL"), ("not passing", "FAIL"), ("does not pass", "FAIL"), ("No pass", "FAIL"),
