@@ -96,7 +96,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
         raise CadenceError("USAGE", "the reason is longer than 4000 characters", "Summarise it; link a doc.", USAGE)
     if scope is not None and scope not in TIERS:
         raise CadenceError("INVALID_SCOPE", f"scope {scope!r} is not one of {', '.join(TIERS)}",
-                           did_you_mean(scope, TIERS), USAGE)
+                           did_you_mean(scope, TIERS) or "Leave --scope out to use the scope of the change.", USAGE)
     if scope is not None:
         required = list(AGENTS_BY_TIER[scope])
     else:
