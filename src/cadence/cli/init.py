@@ -13,7 +13,7 @@ from typing import Any
 
 from cadence.cli.output import Context, paint
 from cadence.core.settings import CLIENTS, METHODOLOGIES, TYPES, TYPES_BY_NAME
-from cadence.errors import USAGE, CadenceError
+from cadence.errors import DECISION, USAGE, CadenceError
 
 CARRIED_FILES = ("decisions.jsonl", "manifest.json", "loop.json", "gate.json")
 CARRIED_DIRS = ("instructions", "knowledge", "plans", "sessions")
@@ -132,16 +132,15 @@ def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | Non
             settings: dict[str, Any], suggestion: str) -> tuple[str, int | None, str | None, dict[str, Any], list[str]]:
     from cadence.cli import prompts
     from cadence.core.settings import defaults_for
-    from cadence.project.detect import guess_project_type
+    from cadence.project.detect import type_choices
     methodology = args.methodology or prompts.choose(
         f"Methodology (suggested: {suggestion})", METHODOLOGIES, suggestion)
     depth = args.depth
     if methodology == "custom" and depth is None:
         depth = int(prompts.choose("Default depth (1 = MVP … 5 = exhaustive)", ["1", "2", "3", "4", "5"], "3"))
     if ptype is None and args.project_type is None:
-        guess = guess_project_type(root)
-        choice = prompts.choose("Project type" + (f" (detected: {guess})" if guess else ""),
-                                ["none", *TYPES_BY_NAME], guess or "none")
+        guess, options = type_choices(root)
+        choice = prompts.choose("Project type" + (f" (detected: {guess})" if guess else ""), options, guess or "none")
         ptype = None if choice == "none" else choice
     if ptype:
         t = TYPES_BY_NAME[ptype]
@@ -185,6 +184,9 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     idea = (args.idea or "").lower()
     suggestion = "mvp" if any(w in idea.replace("-", " ").split() for w in MVP_WORDS) else "deep"
     settings = dict(given.get(ptype or "", {}))
+    detection = None
+    if not ctx.interactive:
+        ptype, settings, detection = detected_type(root, ptype, args.project_type is not None, settings)
     if ctx.interactive:
         methodology, depth, ptype, settings, clients = _wizard(ctx, root, args, ptype, settings, suggestion)
     else:
@@ -224,6 +226,7 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     else:
         data = write_project(root, config, mode["mode"], index, keep_finished=args.force)
     data["evidence"] = mode["evidence"]
+    data["detection"] = detection
     if clients:
         from cadence.cli.clients import install_for_init
         data["install"] = install_for_init(ctx, root, clients)
@@ -238,8 +241,53 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         lines.append(f"  installed for {', '.join(installed['clients'])}: {files} file(s) and key(s) "
                      "(recorded in .cadence/manifest.json; 'cadence uninstall' removes them)")
         lines += [f"  note: {n}" for n in installed.get("notes", [])]
+    lines += detection_lines(detection, mode["mode"], args.methodology)
     lines.append("  next: cadence next")
     return data, "\n".join(lines)
+
+
+# ------------------------------------------------------------------ detection in an existing repository
+
+def detected_type(root: Path, ptype: str | None, explicit: bool,
+                  settings: dict[str, Any]) -> tuple[str | None, dict[str, Any], dict[str, Any] | None]:
+    """Without a type from the flags, the type detection is sure of (one match alone in the top confidence
+    tier), with the settings its evidence implies; several equally plausible types are a decision for the
+    user (exit 4 naming the candidates and --project-type). With a type from the flags, the settings the
+    flags leave open are taken from a detection of that same type. Flags always win over detection."""
+    from cadence.project.detect import detect_types
+    found = detect_types(root)
+    if ptype is None and not explicit:
+        if found["chosen"] is None and len(found["candidates"]) > 1:
+            listing = "\n".join(f"  - {m['type']} ({m['confidence']}): {'; '.join(m['evidence'][:3])}"
+                                for m in found["matches"] if m["type"] in found["candidates"])
+            raise CadenceError("PROJECT_TYPE_AMBIGUOUS", "this repository looks like more than one project type:\n"
+                               + listing, f"Pick one with --project-type {'|'.join(found['candidates'])} "
+                               "(or run 'cadence init' in a terminal to be asked).", DECISION,
+                               data={"candidates": found["candidates"], "matches": found["matches"]})
+        if found["chosen"] is None:
+            return None, settings, found if found["matches"] else None
+        ptype = found["chosen"]["type"]
+    match = next((m for m in found["matches"] if m["type"] == ptype), None)
+    if match is None:
+        return ptype, settings, found if found["matches"] else None
+    return ptype, {**match["settings"], **settings}, {**found, "used": match}
+
+
+def detection_lines(detection: dict[str, Any] | None, mode: str, methodology: str | None) -> list[str]:
+    if not detection:
+        return []
+    used = detection.get("used")
+    lines = []
+    if used:
+        lines.append(f"  detected {used['type']} ({used['confidence']} confidence): "
+                     + "; ".join(used["evidence"][:4]))
+    others = [m for m in detection["matches"] if not used or m["type"] != used["type"]]
+    if others:
+        lines.append("  also plausible: " + ", ".join(f"{m['type']} ({m['confidence']})" for m in others))
+    if mode == "brownfield" and methodology is None:
+        lines.append("  existing code: 'cadence adopt' shows what it already covers; --methodology brownfield "
+                     "starts with the steps that pay off first")
+    return lines
 
 
 def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str, Any],

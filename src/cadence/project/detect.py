@@ -4,6 +4,7 @@ and the signals `cadence check` reports for steps whose applicability depends on
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,11 @@ def project_mode(root: Path) -> dict[str, Any]:
     if commits > 1:
         evidence.append(f"{commits} commits")
     mode = "brownfield" if (sources > 0 or any(m in evidence for m in MANIFESTS) or commits > 5) else "greenfield"
+    if mode == "greenfield":  # a dbt project, a Godot game, an extension: their manifests are not package files
+        types = detect_types(root)
+        if types["matches"]:
+            mode = "brownfield"
+            evidence += types["matches"][0]["evidence"][:1]
     return {"mode": mode, "evidence": evidence, "source_files": sources}
 
 
@@ -61,26 +67,62 @@ def _git_commit_count(root: Path) -> int:
         return 0
 
 
-def guess_project_type(root: Path) -> str | None:
-    pkg = _package_deps(root)
-    if (root / "manifest.json").is_file() and "manifest_version" in _read(root / "manifest.json"):
-        return "browser-extension"
-    if (root / "project.godot").is_file() or any(root.glob("*.uproject")) or (root / "Assets").is_dir():
-        return "game"
-    if any(d in pkg for d in MOBILE_DEPS) or (root / "pubspec.yaml").is_file():
-        return "mobile-app"
-    if any(d in pkg for d in WEB_DEPS):
-        return "web-app"
-    text = _read(root / "pyproject.toml") + _read(root / "requirements.txt")
-    if any(k in text for k in ("apache-airflow", "dagster", "prefect", "dbt-core", "pyspark", "apache-beam")):
-        return "data-pipeline"
-    if any(k in text for k in ("torch", "tensorflow", "scikit-learn", "transformers", "xgboost")):
-        return "ml"
-    if any(k in text for k in ("fastapi", "django", "flask")) or pkg & {"express", "fastify", "@nestjs/core"}:
-        return "backend"
-    if "[project.scripts]" in text or '"bin"' in _read(root / "package.json"):
-        return "cli"
-    return None
+MAX_LISTED = 5000
+LIST_DEPTH = 4
+SKIPPED_DIRS = frozenset({"node_modules", "venv", "__pycache__", "target", "dist", "build", "site-packages",
+                          "vendor", "bower_components"})
+KEPT_DOT_DIRS = frozenset({".github"})
+
+
+def repo_facts(root: Path) -> Any:
+    """What type detection reads: a listing of at most MAX_LISTED files down to LIST_DEPTH directories
+    (dot-directories other than .github and dependency/build trees skipped; symlinks never followed), and
+    the first MAX_MANIFEST_BYTES of each manifest detection parses."""
+    from cadence.core.detect_type import MANIFEST_FILES, MAX_MANIFEST_BYTES, RepoFacts
+    files: list[str] = []
+    stack: list[tuple[Path, str, int]] = [(root, "", 0)]
+    while stack and len(files) < MAX_LISTED:
+        d, prefix, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            if e.is_symlink():
+                continue
+            rel = prefix + e.name
+            if e.is_dir():
+                if depth < LIST_DEPTH and e.name not in SKIPPED_DIRS and (not e.name.startswith(".")
+                                                                          or e.name in KEPT_DOT_DIRS):
+                    stack.append((Path(e.path), rel + "/", depth + 1))
+            elif len(files) < MAX_LISTED:
+                files.append(rel)
+    texts: dict[str, str] = {}
+    for name in MANIFEST_FILES:
+        p = root / name
+        if name in files and p.is_file() and not p.is_symlink():
+            with open(p, "rb") as fh:
+                texts[name] = fh.read(MAX_MANIFEST_BYTES).decode("utf-8", errors="replace")
+    return RepoFacts(frozenset(files), texts)
+
+
+def type_choices(root: Path) -> tuple[str | None, list[str]]:
+    """For the wizard: the detected type (or None) and the options, detected candidates first."""
+    from cadence.core.settings import TYPE_NAMES
+    found = detect_types(root)
+    first = [m["type"] for m in found["matches"]]
+    guess = found["chosen"]["type"] if found["chosen"] else None
+    return guess, list(dict.fromkeys([*first, "none", *TYPE_NAMES]))
+
+
+def detect_types(root: Path) -> dict[str, Any]:
+    """The project types the repository plausibly is, with evidence and implied settings, and the one to use
+    without asking (None when there is none or several tie)."""
+    from cadence.core.detect_type import choose, detect
+    matches, problems = detect(repo_facts(root))
+    chosen, candidates = choose(matches)
+    return {"matches": [m.to_dict() for m in matches], "chosen": chosen.to_dict() if chosen else None,
+            "candidates": [c.type for c in candidates], "problems": problems}
 
 
 def _read(path: Path) -> str:
