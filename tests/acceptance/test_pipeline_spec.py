@@ -507,7 +507,7 @@ def test_info_and_check_shapes(cli, repo):
 
 def test_list_works_without_a_project(cli, repo):
     d = J(cli("--root", repo, "list", "--json"))["data"]
-    assert [m["name"] for m in d["methodologies"]] == ["deep", "mvp", "custom"]
+    assert [m["name"] for m in d["methodologies"]] == ["deep", "mvp", "brownfield", "custom"]
     assert len(d["project_types"]) == 9 and len(d["tools"]) == 10 and d["clients"]
 
 

@@ -41,7 +41,7 @@ def test_steps_reproduce_the_reference_graph_exactly(index):
 
 
 def test_every_preset_lists_every_step(index):
-    assert sorted(index["presets"]) == ["custom", "deep", "mvp"]
+    assert sorted(index["presets"]) == ["brownfield", "custom", "deep", "mvp"]
     for preset in index["presets"].values():
         assert sorted(preset["steps"]) == sorted(index["steps"])
     ifn = [n for n, v in index["presets"]["deep"]["steps"].items() if v.get("conditional")]

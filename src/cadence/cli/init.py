@@ -25,7 +25,7 @@ def _dest(prefix: str, key: str) -> str:
 
 
 def add_init(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--methodology", help="deep | mvp | custom (default: deep)")
+    p.add_argument("--methodology", help="deep | mvp | brownfield | custom (default: deep)")
     p.add_argument("--depth", type=int, help="default depth 1-5 (only with --methodology custom)")
     p.add_argument("--project-type", help="one of: " + ", ".join(TYPES_BY_NAME))
     p.add_argument("--traits", action="append", help="web, mobile, desktop (repeat or comma-separate)")
@@ -183,6 +183,9 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
                            USAGE)
     idea = (args.idea or "").lower()
     suggestion = "mvp" if any(w in idea.replace("-", " ").split() for w in MVP_WORDS) else "deep"
+    mode = project_mode(root)
+    if ctx.interactive and not idea and mode["mode"] == "brownfield":
+        suggestion = "brownfield"  # existing code: start with what pays off on it first
     settings = dict(given.get(ptype or "", {}))
     detection = None
     if not ctx.interactive:
@@ -203,8 +206,8 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
                                    "terminal to be asked.", USAGE)
     if methodology not in METHODOLOGIES:
         from cadence.errors import did_you_mean
-        raise CadenceError("USAGE", f"--methodology {methodology!r} is not one of deep, mvp, custom",
-                           did_you_mean(methodology, list(METHODOLOGIES)) or "Use deep, mvp or custom.", USAGE)
+        raise CadenceError("USAGE", f"--methodology {methodology!r} is not one of {', '.join(METHODOLOGIES)}",
+                           did_you_mean(methodology, list(METHODOLOGIES)) or "Use one of those.", USAGE)
     raw: dict[str, Any] = {"version": 1, "methodology": methodology, "clients": clients,
                            "project": {"name": args.name or root.name, "traits": _csv(args.traits) or []}}
     if depth is not None:
@@ -218,7 +221,6 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     except CadenceError as err:
         raise _as_flag_error(err) from None
     ctx.warnings.extend(warnings)
-    mode = project_mode(root)
     if existing:  # --force: no other cadence process may write the state being carried over and replaced
         from cadence.project.lock import project_lock
         with project_lock(root, "init --force"):

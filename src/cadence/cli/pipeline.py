@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-PRESET_ORDER = ("deep", "mvp", "custom")
+PRESET_ORDER = ("deep", "mvp", "brownfield", "custom")
 ICONS = {"completed": ("✓", "32"), "skipped": ("→", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
          "stateless": ("◇", "36")}
 

@@ -144,7 +144,7 @@ def build_pipeline_index(cdir: Path) -> dict[str, Any]:
                 "knowledge": meta.knowledge_base, "reads": meta.reads,
                 "stateless": meta.stateless or kind == "tool" or meta.phase == "build",
                 "category": "tool" if kind == "tool" else "pipeline", "argument_hint": meta.argument_hint,
-                "path": rel,
+                "path": rel, "detect": meta.detect.model_dump(exclude_none=True) if meta.detect else None,
             }
             if kind == "pipeline":
                 if meta.phase is None or meta.order is None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cadence.core.phases import PHASE_SLUGS
 from cadence.core.predicate import PredicateError, compile_predicate
-from cadence.core.settings import TYPE_NAMES
+from cadence.core.settings import METHODOLOGIES, TYPE_NAMES
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=80)]
 PhaseSlug = Literal[PHASE_SLUGS]  # type: ignore[valid-type]
@@ -17,6 +18,52 @@ PhaseSlug = Literal[PHASE_SLUGS]  # type: ignore[valid-type]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class DetectCheck(_Strict):
+    """One check of a `detect:` contract; exactly one of path, glob, heading, contains. `heading` and
+    `contains` are regular expressions (case-insensitive) read against `file`, or against the files that
+    stand for the step's outputs when `file` is absent; reads are bounded, nothing runs a shell."""
+    path: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    glob: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    heading: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    contains: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    file: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DetectCheck:
+        kinds = [k for k in ("path", "glob", "heading", "contains") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a check needs exactly one of path, glob, heading, contains")
+        if self.file is not None and kinds[0] in ("path", "glob"):
+            raise ValueError("'file' only goes with heading or contains")
+        for p in (self.path, self.glob, self.file):
+            if p is not None and (p.startswith("/") or ".." in p.split("/") or "\\" in p):
+                raise ValueError(f"{p!r} must be a project-relative path")
+        for rx in (self.heading, self.contains):
+            if rx is not None:
+                try:
+                    re.compile(rx)
+                except re.error as exc:
+                    raise ValueError(f"invalid regular expression {rx!r}: {exc}") from None
+        return self
+
+
+class Detect(_Strict):
+    """A step's `detect:` contract: what an existing repository must show for the step to count as done.
+    `candidates` are files that may stand in for the outputs (the first that exists and passes the checks
+    becomes the step's artifact_map entry); `all` must all pass, and at least one of `any` when it is given."""
+    candidates: list[Annotated[str, Field(min_length=1, max_length=300)]] = []
+    all: list[DetectCheck] = []
+    any: list[DetectCheck] = []
+
+    @field_validator("candidates")
+    @classmethod
+    def _relative(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if p.startswith("/") or ".." in p.split("/") or "\\" in p or p == "README.md":
+                raise ValueError(f"candidate {p!r} must be a project-relative path other than README.md")
+        return v
 
 
 class StepMeta(_Strict):
@@ -34,6 +81,7 @@ class StepMeta(_Strict):
     stateless: bool = False
     category: Literal["pipeline", "tool"] = "pipeline"
     argument_hint: str | None = Field(default=None, alias="argument-hint")
+    detect: Detect | None = None
 
     @field_validator("description")
     @classmethod
@@ -105,7 +153,7 @@ class PresetStep(_Strict):
 
 
 class Preset(_Strict):
-    name: Literal["deep", "mvp", "custom"]
+    name: Literal[METHODOLOGIES]  # type: ignore[valid-type]
     title: str
     description: str
     default_depth: Annotated[int, Field(ge=1, le=5, alias="default-depth")]

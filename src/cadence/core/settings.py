@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-METHODOLOGIES = ("deep", "mvp", "custom")
+METHODOLOGIES = ("deep", "mvp", "brownfield", "custom")
 CLIENTS = ("claude", "opencode", "codex", "gemini")
 TRAITS = ("web", "mobile", "desktop")
 LOCALE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"

@@ -406,7 +406,7 @@ def _flow(items: list[Any]) -> str:
 def dump_config(cfg: dict[str, Any]) -> str:
     """Render a normalised config as commented YAML (deterministic)."""
     out = ["# cadence configuration — see 'cadence validate' and the README's config section", "version: 1",
-           f"methodology: {cfg['methodology']}            # deep | mvp | custom"]
+           f"methodology: {cfg['methodology']}            # deep | mvp | brownfield | custom"]
     if cfg.get("depth") is not None:
         out.append(f"depth: {cfg['depth']}                    # default depth (custom methodology)")
     out.append("steps:                      # per-step overrides, applied last: {enabled: false} / {depth: 4}"
