@@ -88,6 +88,9 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         elif s["conditional"]:
             note = paint(" (if needed)", "2")
         lines.append(f"  {paint(icon, colour)} {s['name']}{note}")
+    if data["stale"]:
+        lines.append(f"\n{paint('Completions that no longer pass the live check', '33')}:")
+        lines += [f"  ! {s['step']}: {s['reason']} (re-run it, or 'cadence reset {s['step']}')" for s in data["stale"]]
     if data["next"]:
         lines.append(f"\nNext: {', '.join(data['next'][:6])}")
     return data, "\n".join(lines)
@@ -192,21 +195,61 @@ def cmd_rework(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def add_adopt(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--apply", action="store_true", help="mark the proposed steps completed")
+    p.add_argument("--apply", action="store_true", help="apply the plan: mark the satisfied steps completed")
+    p.add_argument("--plan-key", metavar="KEY", help="with --apply: apply only if the live plan still has this key "
+                   "(exit 3 on drift)")
+    p.add_argument("--write", metavar="FILE", nargs="?", const="docs/adoption-plan.md",
+                   help="also write the plan as Markdown (default docs/adoption-plan.md)")
+    p.add_argument("--map", action="append", metavar="STEP=PATH",
+                   help="an existing file that stands in for a step's outputs (artifact_map), repeatable")
     _wait(p)
     p.set_defaults(func=cmd_adopt)
 
 
 def cmd_adopt(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import adopt
-    data = adopt(_open(ctx), apply=args.apply, wait=args.wait)
-    if not data["proposed"]:
-        return data, "No pending step has all of its outputs on disk: nothing to adopt."
-    lines = [("Adopted" if data["applied"] else "Would adopt") + " (every declared output exists):"]
-    lines += [f"  {p['step']}: {', '.join(p['outputs'])}" for p in data["proposed"]]
+    from cadence.project.adoption import adopt, parse_map
+    proj = _open(ctx)
+    data = adopt(proj, apply=args.apply, plan_key=args.plan_key, mapping=parse_map(args.map, proj),
+                 write=args.write, wait=args.wait)
+    return data, _adopt_text(data)
+
+
+def _adopt_text(data: dict[str, Any]) -> str:
+    lines: list[str] = []
+    used = (data["detection"] or {}).get("matches") or []
+    if used:
+        m = used[0]
+        lines.append(f"Detected {m['type']} ({m['confidence']}): " + "; ".join(m["evidence"][:3]))
+    done = [s for s in data["steps"] if s["action"] == "complete"]
+    todo = [s for s in data["steps"] if s["action"] == "adopt"]
+    if data["applied"]:
+        lines.append(f"{paint('✓', '32')} applied plan {data['plan_key'][:12]}: {len(data['changes'])} change(s), "
+                     "each recorded in .cadence/decisions.jsonl")
+        lines += [f"  {c['decision']} {c['text']}" for c in data["changes"]]
+    else:
+        lines.append(("Already satisfied by the repository" if done else
+                      "No pending step is satisfied by the repository yet") + (":" if done else "."))
     if not data["applied"]:
-        lines.append("Run 'cadence adopt --apply' to mark them completed.")
-    return data, "\n".join(lines)
+        for s in done:
+            proof = next((c["evidence"] for c in s["checks"] if c["ok"]), "")
+            lines.append(f"  {paint('✓', '32')} {s['step']}: {', '.join(s['files'])}"
+                         + (f"  (artifact_map → {s['mapped']})" if s["mapped"] else "")
+                         + f"  [{s['verification']}]" + (f"  {proof}" if proof else ""))
+    if todo:
+        lines.append(f"Run in adoption mode ({len(todo)}): " + ", ".join(s["step"] for s in todo[:12])
+                     + ("…" if len(todo) > 12 else ""))
+        for s in todo:
+            has = s["files"] + s["found"]
+            if has:
+                lines.append(f"  ~ {s['step']}: the repository has " + ", ".join(has[:4])
+                             + (f" (+{len(has) - 4})" if len(has) > 4 else ""))
+    if data.get("written"):
+        lines.append(f"Plan written to {data['written']}")
+    if not data["applied"]:
+        lines.append(f"Plan key: {data['plan_key']}")
+        if done:
+            lines.append(f"Apply it: cadence adopt --apply --plan-key {data['plan_key']}")
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ check / info / list

@@ -52,10 +52,13 @@ class DetectCheck(_Strict):
 class Detect(_Strict):
     """A step's `detect:` contract: what an existing repository must show for the step to count as done.
     `candidates` are files that may stand in for the outputs (the first that exists and passes the checks
-    becomes the step's artifact_map entry); `all` must all pass, and at least one of `any` when it is given."""
+    becomes the step's artifact_map entry); `all` must all pass, and at least one of `any` when it is given.
+    `evidence` checks never decide completion: what they find is what the repository already has for the
+    step (a linter's config, the tests, CI), shown in the adoption plan and given to adoption mode."""
     candidates: list[Annotated[str, Field(min_length=1, max_length=300)]] = []
     all: list[DetectCheck] = []
     any: list[DetectCheck] = []
+    evidence: list[DetectCheck] = []
 
     @field_validator("candidates")
     @classmethod

@@ -98,6 +98,8 @@ def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
         if removed:
             repairs.append({"action": "cleaned", "files": removed})
     checks.append(check_litter(root))
+    if checks[0]["ok"] and checks[1]["ok"]:
+        checks.append(check_completions(root))
     return {"ok": all(c["ok"] for c in checks), "checks": checks, "repairs": repairs}
 
 
@@ -109,3 +111,16 @@ def check_litter(root: Path) -> dict[str, Any]:
     return {"name": "leftovers", "ok": True,
             "message": f"{len(found)} temporary file(s) left by interrupted writes ({', '.join(found[:3])}"
             + ("…" if len(found) > 3 else "") + "); 'cadence doctor --repair' removes them"}
+
+
+def check_completions(root: Path) -> dict[str, Any]:
+    """Completed steps whose files no longer pass the live check (gone, or failing the step's detect:)."""
+    from cadence.project.adoption import stale_completions
+    from cadence.project.pipeline import open_project
+    stale = stale_completions(open_project(root))
+    if not stale:
+        return {"name": "completions", "ok": True, "message": "every completed step still passes its live check"}
+    return {"name": "completions", "ok": False,
+            "message": f"{len(stale)} completed step(s) no longer pass the live check: "
+            + "; ".join(f"{s['step']} ({s['reason']})" for s in stale[:5]),
+            "fix": "Re-run those steps (update mode) or 'cadence reset STEP'; 'cadence status' lists them."}

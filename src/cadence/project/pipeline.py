@@ -186,8 +186,9 @@ def status(proj: Project, phase: str | None = None, compact: bool = False) -> di
         steps.append({"name": s.name, "phase": s.phase, "order": s.order, "status": status_,
                       "enabled": s.enabled, "applicable": s.applicable, "conditional": s.conditional,
                       "stateless": s.stateless, "depth": pl.depth_for(s.name)[0], "reason": s.reason})
+    from cadence.project.adoption import stale_completions
     return {"methodology": pl.methodology, "project_type": pl.project_type, "progress": pl.progress(st),
-            "steps": steps, "next": [s.name for s in pl.eligible(st)]}
+            "steps": steps, "next": [s.name for s in pl.eligible(st)], "stale": stale_completions(proj)}
 
 
 def info(proj: Project, name: str | None) -> dict[str, Any]:
@@ -492,15 +493,18 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
                            data={"step": s.name, "missing": missing})
     if missing:
         proj.warnings.append(f"completed {s.name} without: {', '.join(missing)} (--force)")
+    from cadence.project.adoption import verification_for
     from cadence.project.lock import project_lock
+    present = [o for o in s.outputs if output_exists(proj.root, o)]
+    verification = "unverified" if missing else verification_for(proj, s, present)
     with project_lock(proj.root, f"complete {s.name}", wait):
         state = load_state(proj.root)
         state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": source,
-                                  "methodology": proj.pipeline.methodology,
-                                  "outputs": [o for o in s.outputs if output_exists(proj.root, o)], "reason": None}
+                                  "methodology": proj.pipeline.methodology, "outputs": present, "reason": None,
+                                  "verification": verification}
         _save(proj, state)
         proj._state = state
-    return {"step": s.name, "status": "completed", "depth": depth, "missing": missing,
+    return {"step": s.name, "status": "completed", "depth": depth, "missing": missing, "verification": verification,
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
 
 
@@ -560,33 +564,6 @@ def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float
         proj._state = state
     return {"phases": phases, "steps": reopened, "depth": depth,
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
-
-
-def adopt(proj: Project, apply: bool = False, wait: float | None = None) -> dict[str, Any]:
-    """Propose pending steps whose declared outputs all exist — except steps that only rewrite files an
-    upstream step owns (e.g. innovate-vision rewrites docs/vision.md): a file on disk says nothing about them."""
-    st = proj.statuses()
-    proposed = []
-    for s in proj.pipeline.stateful():
-        if not s.active or st.get(s.name, "pending") != "pending":
-            continue
-        required = s.required_outputs(proj.pipeline.depth_for(s.name)[0])  # the evidence `complete` would ask for
-        upstream = {o for d in proj.pipeline.ancestors(s.name) for o in proj.pipeline.steps[d].outputs}
-        if not required or not set(required) - upstream:
-            continue
-        if all(output_exists(proj.root, o) for o in required):
-            proposed.append({"step": s.name, "outputs": required})
-    if apply and proposed:
-        from cadence.project.lock import project_lock
-        with project_lock(proj.root, "adopt --apply", wait):
-            state = load_state(proj.root)
-            for p in proposed:
-                state["steps"][p["step"]] = {"status": "completed", "at": now(), "source": "adopt",
-                                             "depth": proj.pipeline.depth_for(p["step"])[0],
-                                             "outputs": p["outputs"], "reason": None}
-            _save(proj, state)
-            proj._state = state
-    return {"proposed": proposed, "applied": bool(apply and proposed)}
 
 
 def add_decision(proj: Project, text: str, step: str | None, category: str | None, by: str = "cli",
