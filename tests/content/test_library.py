@@ -69,7 +69,7 @@ def test_knowledge_entries_meet_the_rules():
     assert len(kidx["entries"]) >= 105
 
 
-ISSUE5 = {"core": 26, "product": 5, "review": 20, "validation": 7, "finalization": 3, "execution": 4, "tools": 4,
+ISSUE5 = {"core": 27, "product": 5, "review": 20, "validation": 7, "finalization": 3, "execution": 4, "tools": 4,
           "data-pipeline": 12, "ml": 12, "browser-extension": 12}
 
 
@@ -91,4 +91,4 @@ def test_pipeline_and_three_new_type_entries_all_exist():
 def test_the_shipped_library_is_strictly_valid():
     problems, counts = validate_content()
     assert problems == []  # every reference resolves and every entry is referenced
-    assert counts == {"steps": 84, "tools": 10, "knowledge": 207, "agents": 12, "skills": 19}
+    assert counts == {"steps": 84, "tools": 10, "knowledge": 208, "agents": 12, "skills": 19}

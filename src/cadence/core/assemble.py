@@ -50,7 +50,8 @@ class AssemblyInput:
                  decisions: list[str] | None = None,
                  instructions: tuple[str | None, str | None, str | None] = (None, None, None),
                  arguments: str | None = None, update_mode: bool = False, stateless: bool = False,
-                 budget: int = 120_000, project: str | None = None) -> None:
+                 budget: int = 120_000, project: str | None = None, adoption: bool = False,
+                 repository: list[Artifact] | None = None) -> None:
         self.step, self.body, self.methodology, self.depth = step, body, methodology, depth
         self.depth_source, self.completed, self.total, self.skipped = depth_source, completed, total, skipped
         self.knowledge = knowledge or []
@@ -60,6 +61,10 @@ class AssemblyInput:
         self.instructions = instructions
         self.arguments, self.update_mode, self.stateless, self.budget = arguments, update_mode, stateless, budget
         self.project = project  # one line: the project's type, its settings and traits (None: say nothing)
+        # adoption mode: an existing repository the step documents; `existing` are the prior version of the
+        # outputs (files the repository already has for them), `repository` the incumbent files found for it
+        self.adoption = adoption
+        self.repository = repository or []
 
 
 class Assembled:
@@ -70,6 +75,7 @@ class Assembled:
                  summarised: list[str] | None = None) -> None:
         self.prompt, self.context, self.omitted, self.knowledge = prompt, context, omitted, knowledge
         self.summarised = summarised or []
+        self.mode = ""  # fresh | update | adoption | stateless, set by the caller that chose it
 
 
 def estimate_tokens(n_bytes: int) -> int:
@@ -148,6 +154,23 @@ def drop_deeper_sections(body: str, depth: int) -> str:
     return "\n".join(out)
 
 
+ADOPTION_SECTION = "Adoption Mode"
+
+
+def drop_section(body: str, title: str) -> str:
+    """`body` without the level-2 section `## title` (up to the next level-2 heading; code fences respected)."""
+    out: list[str] = []
+    skipping = fence = False
+    for line in body.split("\n"):
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        if not fence and line.startswith("## "):
+            skipping = line[3:].strip() == title
+        if not skipping:
+            out.append(line)
+    return "\n".join(out)
+
+
 def specialise(body: str, depth: int) -> str:
     """The step body at `depth`: sections and list items tagged for a greater depth removed (a heading's
     trailing `(depth N+)`/`(deep)`, an item's leading `(mvp)`/`(deep)`/`(depth N+)` — in Quality Criteria
@@ -170,6 +193,8 @@ def knowledge_text(body: str, depth: int) -> str:
 
 def assemble(inp: AssemblyInput) -> Assembled:
     body = inp.body.replace("$ARGUMENTS", inp.arguments or "")
+    if not inp.adoption:  # a step's `## Adoption Mode` section is for adoption runs only
+        body = drop_section(body, ADOPTION_SECTION)
     meta = specialise(body, inp.depth)
     kinds = "tool" if inp.stateless else "step"
     system = (f"You are a senior software engineer and architect working in this repository with cadence.\n"
@@ -196,15 +221,18 @@ def assemble(inp: AssemblyInput) -> Assembled:
     context_parts: list[str] = []
     included: list[str] = []
     omitted: list[tuple[str, int]] = []
-    queue = [("Existing Output", a) for a in inp.existing] + [("Artifact", a) for a in inp.artifacts]
+    prior = "Prior Version" if inp.adoption else "Existing Output"
+    queue = [(prior, a) for a in inp.existing] + [("Repository File", a) for a in inp.repository] \
+        + [("Artifact", a) for a in inp.artifacts]
     for label, art in queue:
-        size = len(art.content.encode("utf-8"))
+        text = numbered(art.content) if label == "Repository File" else art.content.rstrip()
+        size = len(text.encode("utf-8"))
         if art.path in included:
             continue
         if size <= remaining:
             origin = f" (from {art.step}{', ' + art.note if art.note else ''})" if art.step and label == "Artifact" \
                 else ""
-            context_parts.append(f"## {label}: {art.path}{origin}\n\n{art.content.rstrip()}")
+            context_parts.append(f"## {label}: {art.path}{origin}\n\n{text}")
             included.append(art.path)
             remaining -= size
         elif all(art.path != p for p, _ in omitted):
@@ -233,10 +261,14 @@ def assemble(inp: AssemblyInput) -> Assembled:
         execution = ("Carry out the instructions above now. This is a stateless tool or build step: cadence "
                      "records nothing when it finishes.")
     else:
-        mode = ("UPDATE MODE: outputs of this step already exist (shown under Project Context). Improve them in "
-                "place; preserve what the step's Update Mode Specifics say to preserve, and summarise what "
-                "changed." if inp.update_mode else
-                "FRESH: no output of this step exists yet. Create every output listed under Expected Outputs.")
+        if inp.adoption:
+            mode = adoption_text(inp)
+        elif inp.update_mode:
+            mode = ("UPDATE MODE: outputs of this step already exist (shown under Project Context). Improve them "
+                    "in place; preserve what the step's Update Mode Specifics say to preserve, and summarise what "
+                    "changed.")
+        else:
+            mode = "FRESH: no output of this step exists yet. Create every output listed under Expected Outputs."
         execution = (f"{mode}\n\nWork at depth {inp.depth}/5. Surface decisions that need the user before you "
                      f"make them; record lasting ones with `cadence decisions add --step {inp.step} \"…\"`.\n"
                      f"When every output exists, run `cadence complete {inp.step}` (it checks the outputs on disk).")
@@ -246,6 +278,34 @@ def assemble(inp: AssemblyInput) -> Assembled:
     prompt = "".join(f"# {h}\n\n{c.strip()}\n\n" for h, c in sections_).rstrip("\n") + "\n"
     return Assembled(prompt=prompt, context=included, omitted=[p for p, _ in omitted],
                      knowledge=[k.name for k in _unique(inp.knowledge)], summarised=summarised)
+
+
+def numbered(text: str) -> str:
+    """A repository file with line numbers, so that evidence can cite `path:line`."""
+    lines = text.rstrip().split("\n")
+    width = len(str(len(lines)))
+    return "\n".join(f"{n:>{width}} | {line}" for n, line in enumerate(lines, 1))
+
+
+def adoption_text(inp: AssemblyInput) -> str:
+    prior = ", ".join(f"`{a.path}`" for a in inp.existing)
+    found = ", ".join(f"`{a.path}`" for a in inp.repository)
+    return "\n".join([
+        "ADOPTION MODE: this repository already exists and works. Document what is there; do not design it anew.",
+        "1. Read the repository first: the manifests, lockfiles, CI workflows, linter and test configuration, "
+        "and a few representative source files" + (f" (start with {found})" if found else "") + ". Ask nothing "
+        "that a file answers.",
+        "2. Extract facts with evidence: every statement in the outputs cites `path:line` (or the file when no "
+        "line applies). Mark inferences as inferences.",
+        "3. Interview the user only for intent the code cannot show: why something is the way it is, what is "
+        "about to change, which inconsistencies are deliberate.",
+        "4. Never propose rewriting working code. Write current practice first; put gaps and proposed changes in "
+        "a separate, labelled section, each with its evidence and cost.",
+        "5. " + (f"Treat {prior} as the prior version of this step's outputs: keep their rules and wording "
+                 "unless the code contradicts them, and say where it does." if prior else
+                 "No document covers this step yet; the incumbent configuration is the baseline to describe."),
+        "Follow the step's `## Adoption Mode` section where it has one.",
+    ])
 
 
 def _unique(items: list[Knowledge]) -> list[Knowledge]:

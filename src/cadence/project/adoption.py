@@ -213,6 +213,16 @@ def _write_plan(proj: Project, plan: dict[str, Any], rel: str) -> None:
     fsio.atomic_write(proj.root, target, render_markdown({k: v for k, v in plan.items() if k != "_plans"}))
 
 
+def step_evidence(proj: Project, s: Any) -> tuple[list[str], list[str]]:
+    """For an adoption-mode run of `s`: the files that already stand for its outputs (the prior version) and
+    the incumbent files its detect: evidence found (lint, test, CI, manifest files)."""
+    from cadence.core.adoption import judge
+    from cadence.project.pipeline import output_exists
+    plan = judge(_facts(proj, s, {}), FsRepo(proj.root), lambda o: output_exists(proj.root, o))
+    prior = [f for f in plan.files if output_exists(proj.root, f) or FsRepo(proj.root).exists(f)]
+    return prior, [f for f in plan.incumbents() if f not in prior]
+
+
 # ------------------------------------------------------------------ completions that must survive a live check
 
 def verification_for(proj: Project, s: Any, files: list[str]) -> str:

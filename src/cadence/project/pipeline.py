@@ -16,6 +16,7 @@ from cadence.project import fsio, paths
 from cadence.project.state import OUTPUT_ALIASES, load_state, now, save_state, statuses
 
 MAX_DIR_FILES = 200
+ADOPTION_KNOWLEDGE = "adopting-existing-codebase"
 LEGACY_NAMES = {new: [old for old, n in OUTPUT_ALIASES.items() if n == new] for new in set(OUTPUT_ALIASES.values())}
 
 
@@ -245,15 +246,17 @@ def check(proj: Project, name: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ run
 
-def _knowledge_for(proj: Project, step: Any, depth: int) -> list[Any]:
-    """The step's knowledge entries whose `when:` condition is not false for this run (knowledge.md)."""
+def _knowledge_for(proj: Project, step: Any, depth: int, mode: str = "fresh") -> list[Any]:
+    """The step's knowledge entries whose `when:` condition is not false for this run (knowledge.md); an
+    adoption-mode run also gets the entry on adopting an existing codebase, first."""
     from cadence.content.loader import knowledge_path
     from cadence.core.assemble import Knowledge
     from cadence.core.frontmatter import FrontmatterError, split
     from cadence.core.predicate import PredicateError, evaluate
     facts = {**proj.config, "run": {"depth": depth, "step": step.name, "category": step.category,
-                                    "stateless": step.stateless}}
-    names: list[str] = step.knowledge
+                                    "stateless": step.stateless, "mode": mode}}
+    names: list[str] = list(dict.fromkeys([ADOPTION_KNOWLEDGE, *step.knowledge])) if mode == "adoption" \
+        else step.knowledge
     out = []
     for name in names:
         override = _inside(proj, proj.root / paths.KNOWLEDGE / f"{name}.md")
@@ -344,9 +347,22 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
         skipped += skip
     sources = pl.context_steps(s.name)
     existing: list[Artifact] = []
+    repository: list[Artifact] = []
     update_mode = False
-    if not s.stateless:
-        for out in s.required_outputs(resolved):
+    entry = proj.state["steps"].get(s.name, {}) if not s.stateless else {}
+    adoption = not s.stateless and proj.state.get("mode") == "brownfield" and entry.get("status") != "completed"
+    if adoption:  # the files the repository already has for this step: the prior version, and the incumbents
+        from cadence.project.adoption import step_evidence
+        prior, incumbents = step_evidence(proj, s)
+        for group, rels in ((existing, prior), (repository, incumbents)):
+            for rel in rels:
+                files, skip = _expand(proj.root, rel)
+                group += [Artifact(p, c, s.name) for p, c in files]
+                skipped += skip
+    elif not s.stateless:
+        mapped = [o for o in entry.get("outputs") or [] if o not in s.outputs] if entry.get("status") == "completed" \
+            else []
+        for out in [*s.required_outputs(resolved), *mapped]:  # mapped: an artifact_map file adopted for the step
             if output_exists(proj.root, out):
                 update_mode = True
                 files, skip = _expand(proj.root, out)
@@ -366,12 +382,15 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     prog = pl.progress(st)
     inp = AssemblyInput(step=s.name, body=body, methodology=pl.methodology, depth=resolved, depth_source=source,
                         completed=prog["completed"], total=prog["enabled"], skipped=prog["skipped"],
-                        knowledge=_knowledge_for(proj, s, resolved),
+                        knowledge=_knowledge_for(proj, s, resolved, "adoption" if adoption else
+                                                 "update" if update_mode else "fresh"),
                         artifacts=artifacts, existing=existing, decisions=decisions,
                         instructions=(*layers, instructions),
                         arguments=arguments, update_mode=update_mode, stateless=s.stateless,
-                        budget=int(proj.config["pipeline"]["context-budget"]), project=project_line(proj))
+                        budget=int(proj.config["pipeline"]["context-budget"]), project=project_line(proj),
+                        adoption=adoption, repository=repository)
     result = assemble(inp)
+    result.mode = "stateless" if s.stateless else "adoption" if adoption else "update" if update_mode else "fresh"
     result.omitted.extend(p for p in skipped if p not in result.omitted)
     return s, result, resolved, source, update_mode
 
@@ -444,7 +463,7 @@ def run(proj: Project, name: str, depth: int | None = None, instructions: str | 
         status_ = "in_progress"
     from cadence.core.assemble import estimate_tokens
     size = len(result.prompt.encode("utf-8"))
-    return {"step": step.name, "status": status_, "depth": resolved, "update_mode": update_mode,
+    return {"step": step.name, "status": status_, "depth": resolved, "update_mode": update_mode, "mode": result.mode,
             "prompt": result.prompt, "bytes": size, "tokens": estimate_tokens(size), "knowledge": result.knowledge,
             "summarised": result.summarised, "context": result.context, "omitted": result.omitted}
 
