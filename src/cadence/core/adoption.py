@@ -6,29 +6,28 @@ so the same contract decides `adopt`, `complete` and the live checks of `status`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `status` judges completions with this module: it must import nothing heavy at run time
+    from collections.abc import Callable
+    from typing import Any, Protocol
+
+    class RepoView(Protocol):
+        def exists(self, rel: str) -> bool: ...
+        def glob(self, pattern: str) -> list[str]: ...
+        def lines(self, rel: str) -> list[str] | None: ...
+        def digest(self, rel: str) -> str: ...
 
 MAX_CHECK_LINES = 5000  # content checks read at most this many lines of a file (after the byte bound)
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+<>])\1{2,}\s*$")
 
 
-class RepoView(Protocol):
-    def exists(self, rel: str) -> bool: ...
-    def glob(self, pattern: str) -> list[str]: ...
-    def lines(self, rel: str) -> list[str] | None: ...
-    def digest(self, rel: str) -> str: ...
-
-
-@dataclass
 class CheckResult:
-    label: str
-    ok: bool
-    evidence: str = ""
+    __slots__ = ("label", "ok", "evidence")
+
+    def __init__(self, label: str, ok: bool, evidence: str = "") -> None:
+        self.label, self.ok, self.evidence = label, ok, evidence
 
     def to_dict(self) -> dict[str, Any]:
         return {"check": self.label, "ok": self.ok, "evidence": self.evidence}
@@ -105,31 +104,30 @@ def has_checks(detect: dict[str, Any] | None) -> bool:
     return bool(detect and (detect.get("all") or detect.get("any")))
 
 
-@dataclass
 class StepFacts:
-    """What the plan needs to know about one step."""
-    name: str
-    phase: str
-    status: str                      # the state's status
-    outputs: list[str]               # required outputs at the step's depth
-    detect: dict[str, Any] | None
-    upstream_only: bool = False      # it only rewrites files an upstream step owns: disk says nothing about it
-    mapped: str | None = None        # the user's --map file for it
+    """What the plan needs to know about one step: its state status, the outputs required at its depth, its
+    detect: contract, whether it only rewrites files an upstream step owns (then the disk says nothing about
+    it), and the user's --map file for it."""
+
+    def __init__(self, *, name: str, phase: str, status: str, outputs: list[str], detect: dict[str, Any] | None,
+                 upstream_only: bool = False, mapped: str | None = None) -> None:
+        self.name, self.phase, self.status, self.outputs = name, phase, status, outputs
+        self.detect, self.upstream_only, self.mapped = detect, upstream_only, mapped
 
 
-@dataclass
 class StepPlan:
-    step: str
-    phase: str
-    verdict: str                     # satisfied | partial | missing | done
-    action: str                      # complete | adopt | none
-    files: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    checks: list[CheckResult] = field(default_factory=list)
-    mapped: str | None = None        # the artifact_map entry: an existing file standing in for the outputs
-    verification: str | None = None  # verified | declared (for `complete`)
-    digests: dict[str, str] = field(default_factory=dict)
-    found: list[CheckResult] = field(default_factory=list)  # what the repository already has for the step
+    """One step of the plan. verdict: satisfied | partial | missing | done; action: complete | adopt | none;
+    `mapped` is the artifact_map entry (an existing file standing in for the outputs); `verification` is
+    verified | declared for a satisfied step; `found` is what the repository already has for it."""
+
+    def __init__(self, step: str, phase: str, verdict: str, action: str, *, files: list[str] | None = None,
+                 missing: list[str] | None = None, checks: list[CheckResult] | None = None,
+                 mapped: str | None = None, verification: str | None = None,
+                 digests: dict[str, str] | None = None) -> None:
+        self.step, self.phase, self.verdict, self.action = step, phase, verdict, action
+        self.files, self.missing, self.checks = files or [], missing or [], checks or []
+        self.mapped, self.verification, self.digests = mapped, verification, digests or {}
+        self.found: list[CheckResult] = []
 
     def to_dict(self) -> dict[str, Any]:
         return {"step": self.step, "phase": self.phase, "verdict": self.verdict, "action": self.action,
@@ -189,6 +187,8 @@ def plan_key(plans: list[StepPlan], methodology: str, mapping: dict[str, str]) -
     """A hash of the live evidence the plan rests on: every verdict, file (with its content digest) and check
     outcome, the methodology and the user's mapping. Any change in the repository that would change the
     plan changes the key."""
+    import hashlib
+    import json
     basis = {"methodology": methodology, "map": dict(sorted(mapping.items())),
              "steps": [[p.step, p.verdict, p.action, p.mapped, sorted(p.digests.items()),
                         [[c.label, c.ok, c.evidence] for c in p.checks + p.found], p.missing] for p in plans]}

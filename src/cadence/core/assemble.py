@@ -225,8 +225,9 @@ def assemble(inp: AssemblyInput) -> Assembled:
     queue = [(prior, a) for a in inp.existing] + [("Repository File", a) for a in inp.repository] \
         + [("Artifact", a) for a in inp.artifacts]
     for label, art in queue:
-        text = numbered(art.content) if label == "Repository File" else art.content.rstrip()
-        size = len(text.encode("utf-8"))
+        repo_file = label == "Repository File"
+        text = numbered(art.content) if repo_file else art.content.rstrip()
+        size = len((text if repo_file else art.content).encode("utf-8"))
         if art.path in included:
             continue
         if size <= remaining:

@@ -7,7 +7,6 @@ writes a user's file; applying changes `.cadence/state.json` and appends to `.ca
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from cadence.errors import CONFLICT, USAGE, CadenceError
@@ -72,6 +71,7 @@ class FsRepo:
 
     def digest(self, rel: str) -> str:
         """sha256 of a file's (bounded) bytes; of a directory, of its file names and their digests."""
+        import hashlib
         p = self._path(rel)
         if p is not None and p.is_dir():
             h = hashlib.sha256()
@@ -240,6 +240,8 @@ def verification_for(proj: Project, s: Any, files: list[str]) -> str:
 def stale_completions(proj: Project) -> list[dict[str, Any]]:
     """Completed steps whose recorded files (or declared outputs) no longer pass the live check: a file gone,
     or a detect: check that fails now. Completions recorded `unverified` (complete --force) are not re-judged."""
+    if not any(e.get("status") == "completed" for e in proj.state["steps"].values()):
+        return []
     from cadence.core.adoption import contract
     repo = FsRepo(proj.root)
     out = []
