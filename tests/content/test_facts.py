@@ -143,6 +143,11 @@ DEPTH = {
                    "Filtering and request strictness", "Consumer-driven contracts"},
     "testing-strategy": {"From acceptance criteria to test cases", "Pending tests per framework", "Test doubles",
                          "Contract tests", "Property-based tests"},
+    "eval-craft": {"Consistency evals: two documents, one truth", "Structure evals",
+                   "Traceability: how sure is a match", "Exclusions and false positives",
+                   "What evals do not check", "Blocking or advisory",
+                   "Example: security invariant (every route is authenticated)",
+                   "Worked example: from a recurring finding to an eval"},
 }
 
 
@@ -157,3 +162,21 @@ def test_pending_markers_are_described_as_not_failing():
     for marker in ("it.todo", "@pytest.mark.skip", "t.Skip", "#[ignore", "@Disabled", "test.fixme"):
         assert marker in text, marker
     assert "never red" in text and "xfail(strict=True)" in text
+
+
+def test_python_toml_and_yaml_examples_parse(library):
+    # a copied example that does not even parse teaches the wrong thing (a GitHub Actions flow mapping with
+    # an unquoted ${{ }} was one)
+    import ast
+
+    from cadence import yamlio
+    for rel, text in library.items():
+        for m in FENCE.finditer(text):
+            lang, code = m.group(1), m.group(2)
+            if lang == "python":
+                ast.parse(code, filename=rel)
+            elif lang == "toml":
+                tomllib.loads(code)
+            elif lang == "yaml":
+                for doc in re.split(r"^---\s*$", code, flags=re.M):
+                    yamlio.load(doc)
