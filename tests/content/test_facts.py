@@ -148,6 +148,7 @@ DEPTH = {
                    "What evals do not check", "Blocking or advisory",
                    "Example: security invariant (every route is authenticated)",
                    "Worked example: from a recurring finding to an eval"},
+    "security-best-practices": {"Data protection", "Account recovery, MFA and enumeration"},
 }
 
 
@@ -180,3 +181,10 @@ def test_python_toml_and_yaml_examples_parse(library):
             elif lang == "yaml":
                 for doc in re.split(r"^---\s*$", code, flags=re.M):
                     yamlio.load(doc)
+
+
+def test_data_protection_covers_the_lifecycle():
+    text = re.sub(r"\s+", " ", entry("security-best-practices"))
+    for phrase in ("Inventory", "Retention", "Encryption in transit", "Encryption at rest", "Key rotation", "Erasure",
+                   "verify-full", "generate_data_key", "crypto-shredding"):
+        assert phrase.lower() in text.lower(), phrase
