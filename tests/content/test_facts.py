@@ -149,6 +149,8 @@ DEPTH = {
                    "Example: security invariant (every route is authenticated)",
                    "Worked example: from a recurring finding to an eval"},
     "security-best-practices": {"Data protection", "Account recovery, MFA and enumeration"},
+    "system-architecture": {"From ADRs to binding constraints", "Enforcing dependency rules", "Fitness functions in CI",
+                            "Domain concepts to components, and who owns which state"},
 }
 
 
