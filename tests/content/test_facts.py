@@ -151,6 +151,7 @@ DEPTH = {
     "security-best-practices": {"Data protection", "Account recovery, MFA and enumeration"},
     "system-architecture": {"From ADRs to binding constraints", "Enforcing dependency rules", "Fitness functions in CI",
                             "Domain concepts to components, and who owns which state"},
+    "implementation-playbook": {"Evals in the Definition of Done", "Hand-off between agents"},
 }
 
 
@@ -190,3 +191,10 @@ def test_data_protection_covers_the_lifecycle():
     for phrase in ("Inventory", "Retention", "Encryption in transit", "Encryption at rest", "Key rotation", "Erasure",
                    "verify-full", "generate_data_key", "crypto-shredding"):
         assert phrase.lower() in text.lower(), phrase
+
+
+def test_the_playbook_definition_of_done_runs_the_evals():
+    text = entry("implementation-playbook")
+    dod = text.split("### Definition of done", 1)[1].split("###", 1)[0]
+    assert "make eval" in dod and "Hand-off note" in dod
+    assert "make check       # fmt-check + lint + typecheck + test + eval" in text
