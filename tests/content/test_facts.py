@@ -152,6 +152,8 @@ DEPTH = {
     "system-architecture": {"From ADRs to binding constraints", "Enforcing dependency rules", "Fitness functions in CI",
                             "Domain concepts to components, and who owns which state"},
     "implementation-playbook": {"Evals in the Definition of Done", "Hand-off between agents"},
+    "task-decomposition": {"Worked example: one feature, cut into tasks", "Split or merge: decision criteria",
+                           "Tasks that are not features", "Writing tasks an agent can finish alone"},
 }
 
 
