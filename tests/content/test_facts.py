@@ -154,6 +154,8 @@ DEPTH = {
     "implementation-playbook": {"Evals in the Definition of Done", "Hand-off between agents"},
     "task-decomposition": {"Worked example: one feature, cut into tasks", "Split or merge: decision criteria",
                            "Tasks that are not features", "Writing tasks an agent can finish alone"},
+    "review-implementation-tasks": {"Mechanical checks worth scripting", "The cold-read test for agent readiness",
+                                    "Worked review", "Failure modes"},
 }
 
 
@@ -200,3 +202,23 @@ def test_the_playbook_definition_of_done_runs_the_evals():
     dod = text.split("### Definition of done", 1)[1].split("###", 1)[0]
     assert "make eval" in dod and "Hand-off note" in dod
     assert "make check       # fmt-check + lint + typecheck + test + eval" in text
+
+
+def test_the_plan_checking_script_finds_cycles_and_overlaps(tmp_path, monkeypatch):
+    # the review entry ships a script; run it on a small plan so the example stays correct
+    text = entry("review-implementation-tasks")
+    code = text.split("For a plan whose tasks follow the template", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "docs").mkdir()
+    plan = tmp_path / "docs/implementation-plan.md"
+    plan.write_text("### T-10 Skeleton\nFiles: app/main.py\n### T-11 Book\nDepends on: T-10\nImplements: US-20 AC1\n"
+                    "Files: app/booking/api.py, migrations/\n### T-13 List\nDepends on: T-10, T-99\n"
+                    "Files: app/booking/api.py\n")
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "review-implementation-tasks", "exec"), scope)
+    assert scope["waves"] == [["T-10"], ["T-11", "T-13"]]
+    assert scope["missing"] == {"T-13": {"T-99"}}
+    assert scope["overlaps"] == [(2, "app/booking/api.py", ["T-11", "T-13"])]
+    plan.write_text("### T-1 a\nDepends on: T-2\n### T-2 b\nDepends on: T-1\n")
+    with pytest.raises(SystemExit, match="P0 dependency cycle"):
+        exec(compile(code, "review-implementation-tasks", "exec"), {})
