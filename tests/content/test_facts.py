@@ -156,6 +156,9 @@ DEPTH = {
                            "Tasks that are not features", "Writing tasks an agent can finish alone"},
     "review-implementation-tasks": {"Mechanical checks worth scripting", "The cold-read test for agent readiness",
                                     "Worked review", "Failure modes"},
+    "review-platform-cert": {"Lifecycle and interruption test matrix", "Self-certification schedule",
+                             "Store disclosures must match the SDKs", "Worked example: a rejection traced back",
+                             "Failure modes"},
 }
 
 
