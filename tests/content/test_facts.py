@@ -159,6 +159,8 @@ DEPTH = {
     "review-platform-cert": {"Lifecycle and interruption test matrix", "Self-certification schedule",
                              "Store disclosures must match the SDKs", "Worked example: a rejection traced back",
                              "Failure modes"},
+    "review-operations": {"Checking the SLOs against the architecture", "Scriptable checks on alerts and runbooks",
+                          "Drills: evidence that the runbook works", "Worked review", "Failure modes"},
 }
 
 
