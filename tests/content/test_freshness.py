@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cadence import yamlio
 from cadence.content.loader import build_knowledge_index, content_dir
@@ -50,6 +52,13 @@ def test_the_table_knows_the_dates_that_matter_now():
     assert products["node"]["20"] == dt.date(2026, 4, 30) and products["node"]["24"] == dt.date(2028, 4, 30)
     assert products["python"]["3.10"] == dt.date(2026, 10, 31)
     assert products["postgresql"]["14"] == dt.date(2026, 11, 12)
+
+
+@given(day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)), months=st.integers(0, 120))
+def test_adding_months_lands_in_the_right_month_and_never_overflows(day, months):
+    due = add_months(day, months)
+    assert (due.year * 12 + due.month) - (day.year * 12 + day.month) == months
+    assert due.day == day.day or (due.day < day.day and (due + dt.timedelta(days=1)).day == 1)
 
 
 @pytest.mark.parametrize("day,months,expected", [
