@@ -29,7 +29,7 @@ def test_every_library_entry_states_when_it_was_reviewed_and_how_fast_it_ages(en
             continue
         assert e["volatility"] in REVIEW_MONTHS, name
         reviewed = dt.date.fromisoformat(e["last_reviewed"])
-        assert dt.date(2026, 11, 1) <= reviewed <= RELEASED, name
+        assert dt.date(2026, 11, 1) <= reviewed <= dt.date.today(), name  # the library was written from Nov 2026
 
 
 def test_the_eol_table_is_well_formed_and_covers_every_pin(entries):
