@@ -251,7 +251,7 @@ def _knowledge_for(proj: Project, step: Any, depth: int) -> list[Any]:
     from cadence.core.frontmatter import FrontmatterError, split
     from cadence.core.predicate import PredicateError, evaluate
     facts = {**proj.config, "run": {"depth": depth, "step": step.name, "category": step.category,
-                                    "stateless": step.stateless}}
+                                    "stateless": step.stateless, "knowledge": list(step.knowledge)}}
     names: list[str] = step.knowledge
     out = []
     for name in names:
