@@ -12,10 +12,9 @@ Behaviour:
   server keeps running;
 * tools run one at a time in a worker thread (the event loop keeps answering pings); the
   functions they call take the same project lock as the CLI when they mutate state;
-* results: `structuredContent` is the command's whole JSON data, payload included (Claude Code
-  and Codex hand the model only that); the text content is the same JSON, except for the tools
-  in `TEXT_PAYLOAD`, whose text is their payload itself — the prompt, the plan, the knowledge
-  entry (OpenCode and Gemini CLI hand the model the text). docs/clients.md has the rule;
+* results: `structuredContent` is the command's JSON data; the text content is the same
+  JSON (clients that ignore structured content still get it), except `pipeline_run`,
+  whose text is the assembled prompt;
 * errors: `isError: true` with `{"error": {"code", "message", "hint"}}`, as the CLI's JSON;
 * nothing but protocol messages on stdout; logs go to stderr.
 """
@@ -39,9 +38,6 @@ from cadence.mcp.tools import TIERS, TOOLS, Tool, tools_for, validate
 
 log = logging.getLogger("cadence.mcp")
 MAX_TEXT_OUT = 400_000
-# Tools whose useful payload is one long text, and the key of the result that holds it.
-TEXT_PAYLOAD = {"pipeline_run": "prompt", "knowledge_get": "content", "plan_load": "content",
-                "repl_summary": "markdown", "session_load": "content"}
 INSTRUCTIONS = ("cadence: pipeline (pipeline_next → pipeline_run → pipeline_complete) and the change workflow "
                 "(plan_save → repl_init → repl_verify/repl_report → change_scope → quality_gate_summary → "
                 "task_finalize). Results are JSON; errors carry code, message and hint.")
@@ -107,7 +103,17 @@ class CadenceServer:
             log.exception("tool %s crashed", name)
             return _error({"code": "INTERNAL_ERROR", "message": f"{type(exc).__name__}: {exc}",
                            "hint": "This is a bug in cadence; the server keeps running. Please report it."}, None)
-        return _result(name, data)
+        if name == "pipeline_run" and isinstance(data, dict):
+            text = str(data.get("prompt", ""))
+            structured = {k: v for k, v in data.items() if k != "prompt"}
+        else:
+            structured = data if isinstance(data, dict) else {"result": data}
+            text = json.dumps(structured, ensure_ascii=False, default=str, separators=(",", ":"))
+        if len(text) > MAX_TEXT_OUT:
+            text = text[:MAX_TEXT_OUT] + "\n…[truncated]"
+        structured = json.loads(json.dumps(structured, default=str))
+        return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
+                                    structured_content=structured, is_error=False)
 
     # ------------------------------------------------------------ resources
 
@@ -201,22 +207,6 @@ def _read_text(path: Path, default: str) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return default
-
-
-def _result(name: str, data: Any) -> types.CallToolResult:
-    """Both forms carry the whole payload: Claude Code and Codex hand the model `structuredContent` when it is
-    there, OpenCode and Gemini CLI hand it the text. For a tool whose payload is one long text, the text block is
-    that text itself (readable markdown, no JSON escaping); for every other tool it is the JSON of the result."""
-    structured = json.loads(json.dumps(data if isinstance(data, dict) else {"result": data}, default=str))
-    payload = structured.get(TEXT_PAYLOAD.get(name, ""))
-    if isinstance(payload, str):
-        text = payload
-    else:
-        text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
-    if len(text) > MAX_TEXT_OUT:
-        text = text[:MAX_TEXT_OUT] + "\n…[truncated]"
-    return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
-                                structured_content=structured, is_error=False)
 
 
 def _error(err: dict[str, str], data: Any) -> types.CallToolResult:
