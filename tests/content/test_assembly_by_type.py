@@ -115,3 +115,17 @@ def test_create_vision_and_vision_craft_give_one_template():
     for columns in re.findall(r"`(\| [^`]+ \|)`", step):
         assert columns in template, columns
     assert "Positioning" not in section(craft, "Summary") and "Success metrics" not in craft
+
+
+def test_adrs_and_adr_craft_give_one_template():
+    import re
+
+    from cadence.content.loader import content_dir, knowledge_path, read_body
+    from cadence.core.frontmatter import section
+    step = section(read_body(content_dir() / "pipeline/decisions/adrs.md"), "Expected Outputs")
+    wanted = re.findall(r"^\s+- `## ([^`]+)`", step, re.M)
+    craft = read_body(knowledge_path("adr-craft"))
+    template = craft[craft.index("### Template"):craft.index("### Writing each section well")]
+    assert re.findall(r"^## (.+)$", template, re.M) == wanted and len(wanted) == 6
+    assert "# ADR-003: " in template and "ADR-001-record-architecture-decisions.md" in craft
+    assert not re.search(r"\b0\d{3}\b", craft)  # no second, four-digit numbering scheme
