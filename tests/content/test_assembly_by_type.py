@@ -1,5 +1,9 @@
 """Assembly content per project type: each overlay's knowledge reaches the steps it serves, and only those."""
 
+import re
+
+import pytest
+
 TYPE_ARGS = {"data-pipeline": ["--pipeline-processing", "hybrid"], "ml": ["--ml-phase", "both"],
              "web-app": ["--web-rendering", "ssr"], "browser-extension": []}
 
@@ -67,7 +71,6 @@ def _steps():
 
 
 def _headings(text):
-    import re
     out, fence = [], False
     for line in text.split("\n"):
         if line.lstrip().startswith("```"):
@@ -78,8 +81,6 @@ def _headings(text):
 
 
 def test_no_step_loses_what_its_depth_asks_for():
-    import re
-
     from cadence.core.assemble import specialise
     from cadence.core.frontmatter import section
     for name, body in _steps():
@@ -102,30 +103,28 @@ def test_the_depth_1_prompts_are_at_most_four_tenths_of_depth_5(project):
     assert sizes[1] <= 0.4 * sizes[5], sizes
 
 
-def test_create_vision_and_vision_craft_give_one_template():
-    import re
-
+@pytest.mark.parametrize("step_path,entry,end,item,count", [
+    ("pipeline/vision/create-vision.md", "vision-craft", "### Failure modes", r"^\d+\. `## ([^`]+)`", 9),
+    ("pipeline/decisions/adrs.md", "adr-craft", "### Writing each section well", r"^\s+- `## ([^`]+)`", 6),
+])
+def test_a_step_and_its_knowledge_give_one_template(step_path, entry, end, item, count):
+    """The step's Expected Outputs is the template; the knowledge entry's template has the same sections,
+    in the same order, and the step's table columns."""
     from cadence.content.loader import content_dir, knowledge_path, read_body
     from cadence.core.frontmatter import section
-    step = section(read_body(content_dir() / "pipeline/vision/create-vision.md"), "Expected Outputs")
-    wanted = re.findall(r"^\d+\. `## ([^`]+)`", step, re.M)
-    craft = read_body(knowledge_path("vision-craft"))
-    template = craft[craft.index("### Template"):craft.index("### Failure modes")]
-    assert re.findall(r"^\s*## (.+)$", template, re.M) == wanted and len(wanted) == 9
+    step = section(read_body(content_dir() / step_path), "Expected Outputs")
+    wanted = re.findall(item, step, re.M)
+    craft = read_body(knowledge_path(entry))
+    template = craft[craft.index("### Template"):craft.index(end)]
+    assert re.findall(r"^\s*## (.+)$", template, re.M) == wanted and len(wanted) == count
     for columns in re.findall(r"`(\| [^`]+ \|)`", step):
-        assert columns in template, columns
-    assert "Positioning" not in section(craft, "Summary") and "Success metrics" not in craft
+        assert columns in template or columns in craft, columns
 
 
-def test_adrs_and_adr_craft_give_one_template():
-    import re
-
-    from cadence.content.loader import content_dir, knowledge_path, read_body
+def test_the_knowledge_templates_keep_no_second_scheme():
+    from cadence.content.loader import knowledge_path, read_body
     from cadence.core.frontmatter import section
-    step = section(read_body(content_dir() / "pipeline/decisions/adrs.md"), "Expected Outputs")
-    wanted = re.findall(r"^\s+- `## ([^`]+)`", step, re.M)
-    craft = read_body(knowledge_path("adr-craft"))
-    template = craft[craft.index("### Template"):craft.index("### Writing each section well")]
-    assert re.findall(r"^## (.+)$", template, re.M) == wanted and len(wanted) == 6
-    assert "# ADR-003: " in template and "ADR-001-record-architecture-decisions.md" in craft
-    assert not re.search(r"\b0\d{3}\b", craft)  # no second, four-digit numbering scheme
+    vision, adr = read_body(knowledge_path("vision-craft")), read_body(knowledge_path("adr-craft"))
+    assert "Positioning" not in section(vision, "Summary") and "Success metrics" not in vision
+    assert "# ADR-003: " in adr and "ADR-001-record-architecture-decisions.md" in adr
+    assert not re.search(r"\b0\d{3}\b", adr)  # no four-digit numbering beside ADR-NNN
