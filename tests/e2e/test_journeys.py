@@ -60,7 +60,8 @@ PLAN_OTHER = ("---\ntitle: Speed up calc\ntype: refactor\nstatus: approved\ntouc
               "# Speed up calc\n\n## Tasks\n- [ ] Task 1: Cache results in `calc.py`\n")
 PLAN_NEW = ("---\ntitle: Add multiply\ntype: feature\ntouches: [calc.py]\n---\n# Add multiply\n\n"
             "## Tasks\n- [ ] Task 1: Add calc.multiply (`calc.py`)\n")
-AUDIT_REPORT = "## Audit\n\nNo findings.\n\nVERDICT: PASS\n"
+AUDIT_REPORT = "## Audit\n\nReviewed calc.add: it now returns the sum; no findings.\n\nVERDICT: PASS\n"
+AUDIT_MARK = "it now returns the sum; no findings"
 
 
 def cadence(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -326,9 +327,12 @@ def test_implement_journey(client: str, template: Path, tmp_path: Path) -> None:
     assert refusal in j.after(refused), j.trace()
     assert not any(refusal in str(r["body"]) for r in j.main() if r["step"] <= refused)
 
-    # the read-only reviewer ran and changed nothing
+    # the read-only reviewer ran, its report came back to the model, and it changed nothing
     audit = j.main("audit")
     assert audit, f"the audit sub-agent never ran\n{j.trace()}"
+    handoff = at[json.dumps(launch_audit(j))] + (1 if client == "codex" else 0)  # Codex: wait_agent returns it
+    assert AUDIT_MARK in j.after(handoff), j.trace()
+    assert not any(AUDIT_MARK in str(r["body"]) for r in j.main() if r["step"] <= handoff)
     if client == "codex":
         assert 'sandbox_mode = "read-only"' in (j.proj / ".codex/agents/audit.toml").read_text()
     else:
