@@ -74,6 +74,8 @@ class Codex(Renderer):
         entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}
         if ctx.env:
             entry["env"] = ctx.env
+        from cadence.mcp.tools import TEXT_PAYLOAD, TEXT_TOKEN_BUDGET
+        entry["tools"] = {t: {"output_token_limit": TEXT_TOKEN_BUDGET} for t in TEXT_PAYLOAD}
         out.append(Keys(f"{home}/config.toml", "toml", [Key(("mcp_servers", SERVER), entry)], "mcp"))
         return out
 
