@@ -53,7 +53,7 @@ def test_300_mb_of_output_is_streamed_in_constant_memory(repo: Path) -> None:
                           timeout=300, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)))
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = json.loads(proc.stdout)
-    assert proc.returncode == 2 and out["ok"], proc.stdout[-500:] + proc.stderr[-2000:]
+    assert proc.returncode == 2 and out["error"]["code"] == "VERIFY_RED", proc.stdout[-500:] + proc.stderr[-2000:]
     ev = out["data"]["evidence"][0]
     assert ev["exit_code"] == 0 and ev["counts"] == {"passed": 7, "failed": 1, "skipped": 0}
     assert ev["tail"].rstrip().endswith("7 passed, 1 failed in 3.0s") and len(ev["tail"].encode()) <= 4096
@@ -122,7 +122,7 @@ def test_red_verify_exits_2_and_green_exits_0(repo: Path) -> None:
     r = cadence("--json", "loop", "verify", cwd=repo)
     assert r.returncode == 2 and json.loads(r.stdout)["data"]["green"] is False
     r = cadence("loop", "verify", cwd=repo)
-    assert r.returncode == 2 and "verify red" in r.stdout
+    assert r.returncode == 2 and "verify red" in r.stdout and "VERIFY_RED" in r.stderr
     loop.start_loop(repo, name, test=cmd("print('1 passed in 0.1s')"), force=True)
     r = cadence("--json", "loop", "verify", cwd=repo)
     assert r.returncode == 0 and json.loads(r.stdout)["data"]["green"] is True
