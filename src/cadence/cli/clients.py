@@ -307,9 +307,11 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         if r["action"] == "reinstalled":
             lines.append(f"repaired: reinstalled {len(r['files'])} missing file(s)")
             continue
-        done = len(r.get("completed", []))
-        lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else
-                                                         f" ({done} step(s) completed from outputs on disk)"))
+        detail = (f" from {r['from']}" if r.get("from") else f": {len(r['fixes'])} field(s) reset" if "fixes" in r
+                  else f" ({len(r['completed'])} step(s) completed from outputs on disk)" if "completed" in r
+                  else f": {r.get('message') or r.get('next', '')}")
+        lines.append(f"repaired {r.get('file', 'state')}: {r['action']}{detail}"
+                     + (f" (broken copy kept as {r['kept_corrupt_copy']})" if r.get("kept_corrupt_copy") else ""))
     if not data["ok"]:
         # the report is the result (stdout); the error is one line naming what failed (stderr / JSON)
         failed = [c["name"] for c in data["checks"] if not c["ok"]]

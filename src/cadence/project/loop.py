@@ -23,9 +23,12 @@ TAIL_BYTES = 4096
 
 def load_loop(root: Path) -> dict[str, Any] | None:
     """The loop state, None when there is none; corrupt or unknown state is an error (exit 3), never 'no loop'."""
-    data = read_json(root / LOOP, LOOP, "LOOP_CORRUPT",
-                     f"Inspect {LOOP} (a previous copy may be in {LOOP}.bak), or start over with "
-                     "'cadence loop start PLAN --force'.")
+    try:
+        data = read_json(root / LOOP, LOOP, "LOOP_CORRUPT",
+                         f"Run 'cadence doctor --repair', inspect {LOOP} (a previous copy may be in {LOOP}.bak), "
+                         "or start over with 'cadence loop start PLAN --force'.")
+    except RecursionError:
+        raise core.corrupt("nested too deeply to be a loop file") from None
     if data is None:
         return None
     return core.validate(data)
