@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cadence.cli._wf import require
+from cadence.cli._wf import add_wait, require
 from cadence.cli.output import Context, paint, sub
 from cadence.errors import PRECONDITION, CadenceError
 
@@ -22,6 +22,7 @@ def add_loop(p: argparse.ArgumentParser) -> None:
         a.add_argument(f"--{k}", metavar="CMD", help=f"{k} command (overrides config and detection; '' = none)")
     a.add_argument("--max-retries", type=int, metavar="N")
     a.add_argument("--force", action="store_true", help="replace an unfinished loop")
+    add_wait(a)
     a.set_defaults(func=cmd_start)
     for name, fn, hlp in (("status", cmd_status, "progress and the current task"),
                           ("verify", cmd_verify, "run build / test / lint and record evidence"),
@@ -29,13 +30,17 @@ def add_loop(p: argparse.ArgumentParser) -> None:
                           ("resume", cmd_resume, "describe an interrupted loop"),
                           ("summary", cmd_summary, "markdown summary (used in PR bodies)")):
         a = s.add_parser(name, help=hlp)
+        if name in ("status", "verify", "retry"):  # the ones that take the project lock
+            add_wait(a)
         a.set_defaults(func=fn)
     a = s.add_parser("abort", help="stop the loop")
     a.add_argument("--detail", default="", help="why")
+    add_wait(a)
     a.set_defaults(func=cmd_abort)
     a = s.add_parser("report", help="report the current task: pass, fail or skip")
     a.add_argument("result", choices=("pass", "fail", "skip"))
     a.add_argument("--detail", default="", help="what happened (required for skip)")
+    add_wait(a)
     a.set_defaults(func=cmd_report)
 
 
