@@ -197,7 +197,7 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
     for c in clients:
         if c not in CLIENTS:
             p.enum("clients", c, CLIENTS)
-    cfg["clients"] = list(dict.fromkeys(clients))
+    cfg["clients"] = list(dict.fromkeys(c for c in clients if c in CLIENTS))
     cfg["project"] = _validate_project(raw.get("project") or {}, p)
     cfg["pipeline"] = _validate_pipeline(raw.get("pipeline") or {}, p)
     cfg["workflow"] = _validate_workflow(raw.get("workflow") or {}, p)
@@ -263,12 +263,15 @@ def _validate_project(project: Any, p: Problems) -> dict[str, Any]:
     traits = project.get("traits") or []
     if isinstance(traits, str):
         traits = [t.strip() for t in traits.split(",") if t.strip()]
-    for t in traits if isinstance(traits, list) else []:
+    if not isinstance(traits, list):
+        p.errors.append("project.traits: must be a list")
+        traits = []
+    for t in traits:
         if t not in TRAITS:
             p.enum("project.traits", t, TRAITS)
-    out["traits"] = list(dict.fromkeys(traits)) if isinstance(traits, list) else []
+    out["traits"] = list(dict.fromkeys(t for t in traits if t in TRAITS))
     ptype = project.get("type")
-    if ptype is not None and ptype not in TYPES_BY_NAME:
+    if ptype is not None and (not isinstance(ptype, str) or ptype not in TYPES_BY_NAME):
         p.enum("project.type", ptype, list(TYPES_BY_NAME))
         ptype = None
     blocks = [k for k in project if k in TYPES_BY_NAME]
