@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cadence.errors import CONFLICT, DECISION, PRECONDITION, USAGE, CadenceError
+from cadence.errors import CONFLICT, DECISION, PRECONDITION, USAGE, CadenceError, shown
 
 VERSION = 1
 TASK_STATUSES = ("pending", "in_progress", "passed", "failed", "skipped")
@@ -103,16 +103,8 @@ TOP_FIELDS: dict[str, tuple[Any, str]] = {
 REQUIRED = ("plan", "started_at", "max_retries", "tasks", "commands", "verify")
 
 
-def _show(v: Any) -> str:
-    try:
-        text = repr(v)
-    except RecursionError:
-        return "a deeply nested value"
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
 def _check(obj: dict[str, Any], fields: dict[str, tuple[Any, str]], where: str) -> list[str]:
-    return [f"{where}{key}: expected {what}, found {_show(obj[key])}" for key, (ok, what) in fields.items()
+    return [f"{where}{key}: expected {what}, found {shown(obj[key])}" for key, (ok, what) in fields.items()
             if key in obj and not ok(obj[key])]
 
 
@@ -120,7 +112,7 @@ def _list_of(items: list[Any], fields: dict[str, tuple[Any, str]], where: str) -
     out = []
     for j, item in enumerate(items):
         if not isinstance(item, dict):
-            out.append(f"{where}[{j}]: expected an object, found {_show(item)}")
+            out.append(f"{where}[{j}]: expected an object, found {shown(item)}")
         else:
             out += _check(item, fields, f"{where}[{j}].")
             out += [f"{where}[{j}].{k}: missing" for k in fields if k in ("at",) and k not in item]
@@ -130,27 +122,27 @@ def _list_of(items: list[Any], fields: dict[str, tuple[Any, str]], where: str) -
 def problems(state: Any) -> list[str]:
     """Every shape problem of a loaded loop state, each with its field path (empty when it is well formed)."""
     if not isinstance(state, dict):
-        return [f"the top level is not an object (found {_show(state)})"]
+        return [f"the top level is not an object (found {shown(state)})"]
     if state.get("version") != VERSION:
-        return [f"version: unknown version {_show(state.get('version'))} (this cadence reads version {VERSION})"]
+        return [f"version: unknown version {shown(state.get('version'))} (this cadence reads version {VERSION})"]
     out = [f"{k}: missing" for k in REQUIRED if k not in state]
     out += _check(state, TOP_FIELDS, "")
     tasks: list[Any] = state["tasks"] if isinstance(state.get("tasks"), list) else []
     for i, t in enumerate(tasks):
         where = f"tasks[{i}]"
         if not isinstance(t, dict):
-            out.append(f"{where}: expected an object, found {_show(t)}")
+            out.append(f"{where}: expected an object, found {shown(t)}")
             continue
         out += [f"{where}.{k}: missing" for k in ("description", "status") if k not in t]
         out += _check(t, TASK_FIELDS, where + ".")
         if "index" in t and t["index"] != i:
-            out.append(f"{where}.index: expected {i}, found {_show(t['index'])}")
+            out.append(f"{where}.index: expected {i}, found {shown(t['index'])}")
         for key, fields in (("attempts", ATTEMPT_FIELDS), ("evidence", EVIDENCE_FIELDS)):
             if isinstance(t.get(key), list):
                 out += _list_of(t[key], fields, f"{where}.{key}")
     cur = state.get("current")
     if cur is not None and (not _int(cur) or not cur < len(tasks)):
-        out.append(f"current: {_show(cur)} does not point at a task")
+        out.append(f"current: {shown(cur)} does not point at a task")
     return out
 
 

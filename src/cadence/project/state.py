@@ -7,7 +7,7 @@ from datetime import UTC
 from pathlib import Path
 
 from cadence import __version__
-from cadence.errors import CONFLICT, CadenceError
+from cadence.errors import CONFLICT, CadenceError, shown
 from cadence.project.paths import STATE
 
 TYPE_CHECKING = False
@@ -88,14 +88,6 @@ def _corrupt(path: str, why: str) -> CadenceError:
                         "the outputs on disk.", CONFLICT)
 
 
-def _short(value: Any) -> str:
-    try:
-        text = repr(value)
-    except RecursionError:
-        return "a deeply nested value"
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -115,7 +107,7 @@ TOP_TEXT = ("cadence", "methodology", "mode", "created")  # top-level fields tha
 
 
 def top_problems(state: dict[str, Any]) -> list[str]:
-    return [f"{k}: expected a string, found {_short(state[k])}" for k in TOP_TEXT
+    return [f"{k}: expected a string, found {shown(state[k])}" for k in TOP_TEXT
             if k in state and not isinstance(state[k], str)]
 
 
@@ -123,13 +115,13 @@ def entry_problems(name: str, entry: Any) -> list[str]:
     """What is wrong with one step entry, each as `steps.NAME.FIELD: …` (empty when it is well formed)."""
     where = f"steps.{name if len(name) <= 60 else name[:59] + '…'}"
     if not isinstance(entry, dict):
-        return [f"{where}: expected an object, found {_short(entry)}"]
+        return [f"{where}: expected an object, found {shown(entry)}"]
     out = []
     if entry.get("status") not in STATUSES:
-        out.append(f"{where}.status: {_short(entry.get('status'))} is not one of {', '.join(STATUSES)}")
+        out.append(f"{where}.status: {shown(entry.get('status'))} is not one of {', '.join(STATUSES)}")
     for key, (ok, what) in FIELD_TYPES.items():
         if key in entry and not ok(entry[key]):
-            out.append(f"{where}.{key}: expected {what}, found {_short(entry[key])}")
+            out.append(f"{where}.{key}: expected {what}, found {shown(entry[key])}")
     return out
 
 
@@ -147,7 +139,7 @@ def parse_state(text: str, label: str = STATE) -> dict[str, Any]:
     if not isinstance(state, dict) or not isinstance(state.get("steps"), dict):
         raise _corrupt(label, "expected an object with a 'steps' mapping")
     if state.get("schema") != SCHEMA:
-        raise _corrupt(label, f"unsupported schema {_short(state.get('schema'))} (expected {SCHEMA})")
+        raise _corrupt(label, f"unsupported schema {shown(state.get('schema'))} (expected {SCHEMA})")
     problems = top_problems(state)
     for name, entry in state["steps"].items():
         problems += entry_problems(name, entry)
@@ -172,7 +164,7 @@ def salvage_state(text: str) -> tuple[dict[str, Any], list[str]] | None:
         if k in state and not isinstance(state[k], str):
             del state[k]
     if state.get("schema") != SCHEMA:
-        fixes.append(f"schema: {_short(state.get('schema'))} → {SCHEMA}")
+        fixes.append(f"schema: {shown(state.get('schema'))} → {SCHEMA}")
         state["schema"] = SCHEMA
     steps: dict[str, Any] = {}
     for name, entry in state["steps"].items():
