@@ -94,7 +94,7 @@ def dump_frontmatter(fm: dict[str, Any]) -> str:
         v = fm[k]
         if v is None:
             continue
-        key = k if _PLAIN_KEY.match(k) else json.dumps(k)
+        key = k if _PLAIN_KEY.fullmatch(k) else json.dumps(k)
         if isinstance(v, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_./-]*", v) and v.lower() not in (
                 "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"):
             lines.append(f"{key}: {v}")

@@ -352,9 +352,9 @@ def load_config(root: Path, known_steps: list[str] | tuple[str, ...]) -> tuple[d
     """Read and validate the project's config (cached by the file's bytes and the step list)."""
     from cadence.project.paths import require_project
     require_project(root)
-    path = root / CONFIG
+    from cadence.project.fsio import read_bytes
     try:
-        raw_bytes = path.read_bytes()
+        raw_bytes = read_bytes(root, root / CONFIG)
     except OSError as exc:
         raise CadenceError("CONFIG_UNREADABLE", f"cannot read {CONFIG}: {exc.strerror}",
                            "Check the file's permissions.", USAGE) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cadence.errors import CadenceError
-from cadence.project import paths
+from cadence.project import fsio, paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,10 +41,10 @@ def check_loop(root: Path) -> dict[str, Any]:
             "message": f"{paths.LOOP} is valid" if state is not None else "no implementation loop"}
 
 
-def _read(path: Path) -> str | None:
+def _read(root: Path, path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return fsio.read_text(root, path)
+    except (CadenceError, OSError, UnicodeDecodeError):
         return None
 
 
@@ -52,7 +52,7 @@ def repair_state(root: Path) -> dict[str, Any]:
     """Restore state.json from its .bak when that is valid; else keep what is valid in it (a bad field or step
     entry is reset); else re-derive it from the outputs on disk. The broken file is kept as state.json.corrupt."""
     from cadence.project.state import parse_state, salvage_state, save_state
-    backup = _read(root / (paths.STATE + ".bak"))
+    backup = _read(root, root / (paths.STATE + ".bak"))
     if backup is not None:
         try:
             state = parse_state(backup, paths.STATE + ".bak")
@@ -65,7 +65,7 @@ def repair_state(root: Path) -> dict[str, Any]:
             save_state(root, state)
             return {"action": "restored", "from": paths.STATE + ".bak", "steps": len(state["steps"]),
                     "kept_corrupt_copy": kept}
-    current = _read(root / paths.STATE)
+    current = _read(root, root / paths.STATE)
     salvaged = salvage_state(current) if current is not None else None
     if salvaged is not None:
         state, fixes = salvaged
@@ -83,7 +83,7 @@ def repair_loop(root: Path) -> dict[str, Any]:
     from cadence.core import loop as core
     from cadence.project.loop import save_loop
     for source in (paths.LOOP + ".bak", paths.LOOP):
-        text = _read(root / source)
+        text = _read(root, root / source)
         try:
             data = json.loads(text) if text is not None else None
         except (ValueError, RecursionError):
@@ -153,4 +153,19 @@ def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
             if not checks[2]["ok"]:
                 repairs.append({"file": paths.LOOP, **repair_loop(root)})
         checks[1], checks[2] = check_state(root), check_loop(root)
+    if repair:
+        removed = fsio.clean_project_litter(root)
+        if removed:
+            repairs.append({"action": "cleaned", "files": removed})
+    checks.append(check_litter(root))
     return {"ok": all(c["ok"] for c in checks), "checks": checks, "repairs": repairs}
+
+
+def check_litter(root: Path) -> dict[str, Any]:
+    """Temp files and `.cadence.init-*/` dirs left by killed writes: harmless (ignored by git), but reported."""
+    found = [p.relative_to(root).as_posix() for p in fsio.project_litter(root)]
+    if not found:
+        return {"name": "leftovers", "ok": True, "message": "no temporary files left by interrupted writes"}
+    return {"name": "leftovers", "ok": True,
+            "message": f"{len(found)} temporary file(s) left by interrupted writes ({', '.join(found[:3])}"
+            + ("…" if len(found) > 3 else "") + "); 'cadence doctor --repair' removes them"}

@@ -13,7 +13,7 @@ from typing import Any
 
 from cadence.core import loop as core
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.lock import project_lock
 from cadence.project.paths import LOOP, contained
 from cadence.project.workflow import dumps, now, read_json, workflow_config
@@ -24,7 +24,7 @@ TAIL_BYTES = 4096
 def load_loop(root: Path) -> dict[str, Any] | None:
     """The loop state, None when there is none; corrupt or unknown state is an error (exit 3), never 'no loop'."""
     try:
-        data = read_json(root / LOOP, LOOP, "LOOP_CORRUPT",
+        data = read_json(root, root / LOOP, LOOP, "LOOP_CORRUPT",
                          f"Run 'cadence doctor --repair', inspect {LOOP} (a previous copy may be in {LOOP}.bak), "
                          "or start over with 'cadence loop start PLAN --force'.")
     except RecursionError:
@@ -43,20 +43,20 @@ def require_loop(root: Path) -> dict[str, Any]:
 
 
 def save_loop(root: Path, state: dict[str, Any]) -> None:
-    atomic_write(root / LOOP, dumps(state), backup=True)
+    fsio.atomic_write(root, root / LOOP, dumps(state), backup=True)
 
 
 # ----------------------------------------------------------------- command detection
 
-def _read_manifests(directory: Path) -> dict[str, str]:
+def _read_manifests(root: Path, directory: Path) -> dict[str, str]:
     from cadence.core.detect_commands import FILES
     out: dict[str, str] = {}
     for name in FILES:
         p = directory / name
         if p.is_file():
             try:
-                out[name] = p.read_text(encoding="utf-8", errors="replace") if p.stat().st_size < 2_000_000 else ""
-            except OSError:
+                out[name] = fsio.read_text(root, p, errors="replace") if p.stat().st_size < 2_000_000 else ""
+            except (OSError, CadenceError):
                 out[name] = ""
     return out
 
@@ -95,7 +95,7 @@ def _venv(directory: Path) -> str | None:
 def _detect(root: Path, start: Path | None) -> dict[str, Any]:
     from cadence.core.detect_commands import detect
     root = root.resolve()
-    found = detect(_read_manifests(root))
+    found = detect(_read_manifests(root, root))
     if found["detected"]:
         found["cwd"] = "."
         return found
@@ -111,7 +111,7 @@ def _detect(root: Path, start: Path | None) -> dict[str, Any]:
     except OSError:
         pass
     for d in candidates:
-        found = detect(_read_manifests(d))
+        found = detect(_read_manifests(root, d))
         if found["detected"]:
             found["cwd"] = d.relative_to(root).as_posix()
             return found
@@ -132,7 +132,7 @@ def start_loop(root: Path, plan: str, build: str | None = None, test: str | None
     from cadence.core.detect_commands import merge
     from cadence.project.plans import existing_plan, read_plan
     path = existing_plan(root, plan)
-    parsed = read_plan(path)
+    parsed = read_plan(root, path)
     wf = workflow_config(root)
     detected = detect_commands(root, cwd)
     commands = merge(detected, wf.get("commands"), {"build": build, "test": test, "lint": lint})
