@@ -160,3 +160,9 @@ def test_missing_test_runner_says_how_to_configure_it(repo: Path) -> None:
     assert "workflow.commands.test" in d["evidence"][0]["hint"]
     r = cadence("loop", "verify", cwd=repo)
     assert r.returncode == 2 and "workflow.commands.test" in r.stdout
+
+
+def test_commands_get_the_default_sigpipe(repo: Path) -> None:
+    """Python ignores SIGPIPE; a command must not inherit that (`yes | head` would report a broken pipe)."""
+    res = loop.run_command(shlex.join(["sh", "-c", "yes | head -c 10"]), repo, 30)
+    assert res["exit_code"] == 0 and "Broken pipe" not in res["output"], res
