@@ -222,6 +222,8 @@ class Output:
 
 
 def _kill_group(pgid: int) -> None:
+    if not hasattr(os, "killpg"):  # pragma: no cover - POSIX process groups only (cadence's CI is Linux)
+        return
     try:
         os.killpg(pgid, signal.SIGKILL)
     except OSError:  # the group is already gone
