@@ -49,6 +49,8 @@ def add_init(p: argparse.ArgumentParser) -> None:
             else:
                 default = "" if s.required else f" (default {s.default if s.default is not None else 'by phase'})"
                 group.add_argument(flag, dest=dest, metavar="|".join(s.values), help=f"{s.help}{req}{default}")
+    from cadence.cli._wf import add_wait
+    add_wait(p)
     p.set_defaults(func=cmd_init)
 
 
