@@ -312,3 +312,23 @@ def test_next_write_removes_its_own_stale_temp_files(proj: Path) -> None:
     os.utime(old, (stale, stale))
     assert cad(proj, "skip", "create-vision", "--reason", "x").code == 0
     assert not old.exists() and fresh.exists()  # a temp file of a write in flight is never touched
+
+
+def test_finish_never_commits_crash_litter(proj: Path, tmp_path: Path) -> None:
+    from cadence.project.finish import finish
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(proj, "add", "-A")
+    git(proj, "commit", "-qm", "init")
+    git(proj, "remote", "add", "origin", str(origin))
+    git(proj, "push", "-q", "origin", "main")
+    git(proj, "switch", "-q", "-c", "feature/x")
+    (proj / "app.py").write_text("print(1)\n")
+    (proj / ".cadence.init-abc123").mkdir()
+    (proj / ".cadence.init-abc123/config.yml").write_text("x: 1\n")
+    (proj / ".cadence/.state.json.0badc0de.tmp").write_text("{")
+    (proj / "docs").mkdir()
+    (proj / "docs/.INDEX.md.deadbeef.tmp").write_text("partial")
+    d = finish(proj, "feat: x", push=False, force=True)
+    committed = git(proj, "show", "--name-only", "--format=", "HEAD").split()
+    assert committed == ["app.py"], (committed, d)
