@@ -315,10 +315,13 @@ def append_line(root: Path | None, path: Path, line: str) -> None:
     """Append one record with a single O_APPEND write (concurrent appenders never interleave)."""
     mkdirs(root, _abs(root, path).parent)
     data = (line.rstrip("\n") + "\n").encode("utf-8")
-    fd = _open(root, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NONBLOCK)
+    try:
+        fd = _open(root, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NONBLOCK)
+    except IsADirectoryError:
+        raise not_a_file(root, _abs(root, path)) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
+            raise not_a_file(root, _abs(root, path))
         os.write(fd, data)
         os.fsync(fd)
     finally:

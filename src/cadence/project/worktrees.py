@@ -66,7 +66,7 @@ def copy_includes(main: Path, dest: Path, warnings: list[str]) -> list[str]:
         for src in matches:
             try:
                 rsrc = src.resolve()
-            except OSError:
+            except (OSError, RuntimeError):  # RuntimeError: a symlink loop
                 continue
             relp = src.relative_to(main)
             if main_r not in rsrc.parents or relp.parts[0] in (".git", WORKTREES):
