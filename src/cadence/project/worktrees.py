@@ -157,7 +157,7 @@ def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str
 def list_worktrees(root: Path) -> list[dict[str, Any]]:
     from cadence.vcs import git
     main = _main_root(root)
-    base = (main / WORKTREES).resolve()
+    base = Path(os.path.realpath(main / WORKTREES))  # never raises on a symlink loop
     out = []
     for wt in git.worktree_list(main):
         p = Path(str(wt["path"])).resolve()
