@@ -269,6 +269,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
                 state["steps"][name] = entry
                 kept += 1
     normalise(state)
+    fsio.real_path(root, target)  # a .cadence/ linked out of the repository (or looping) is refused up front
     ensure_gitignore(root)  # first, so a killed init leaves only ignored litter (.cadence.init-*/)
     tmp = Path(tempfile.mkdtemp(prefix=fsio.INIT_LITTER, dir=fsio.real_path(root, root)))
     try:
