@@ -154,3 +154,16 @@ def test_status_and_doctor_report_completions_that_no_longer_pass(cli, brown):
     (brown / "CONTRIBUTING.md").unlink()
     stale = cli("--root", brown, "status", "--json").json["data"]["stale"]
     assert stale[0]["reason"] == "missing now: CONTRIBUTING.md"
+
+
+def test_links_out_of_the_repository_and_fifos_are_never_read(cli, repo, tmp_path):
+    import os
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Code style\n\nsecret\n")
+    (repo / "CONTRIBUTING.md").symlink_to(outside)
+    os.mkfifo(repo / "pyproject.toml")  # reading it would block forever
+    assert cli("--root", repo, "init", "--no-input").code == 0
+    d = cli("--root", repo, "adopt", "--json").json["data"]
+    cs = step(d, "coding-standards")
+    assert cs["action"] == "adopt" and cs["verification"] is None
+    assert "secret" not in json.dumps(d)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cadence.cli._wf import add_wait
 from cadence.cli.output import Context, paint
 from cadence.errors import CONFLICT, USAGE, CadenceError
 
@@ -72,6 +73,7 @@ def add_install(p: argparse.ArgumentParser) -> None:
     _clients_arg(p)
     p.add_argument("--force", action="store_true", help="overwrite files and keys you changed by hand")
     p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    add_wait(p)
     p.set_defaults(func=cmd_install)
 
 
@@ -88,6 +90,7 @@ def cmd_install(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 def add_uninstall(p: argparse.ArgumentParser) -> None:
     _clients_arg(p)
     p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    add_wait(p)
     p.set_defaults(func=cmd_uninstall)
 
 
@@ -128,6 +131,7 @@ def add_configure(p: argparse.ArgumentParser) -> None:
     m.add_argument("--subagent", help="model for sub-agents")
     m.add_argument("--agent", action="append", metavar="NAME=MODEL", default=[], help="one agent's model (repeat)")
     m.add_argument("--clear", action="store_true", help="remove every model setting")
+    add_wait(m)
     m.add_argument("--no-install", action="store_true", help="do not re-render the installed clients")
     p.set_defaults(func=cmd_configure)
 
@@ -199,6 +203,7 @@ def add_doctor(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repair", action="store_true",
                    help="fix what is safe (restore or re-derive state.json, reinstall missing unmodified files)")
     p.add_argument("--no-server", action="store_true", help="skip starting the MCP server")
+    add_wait(p)
     p.set_defaults(func=cmd_doctor)
 
 
@@ -277,6 +282,8 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
         except (OSError, subprocess.TimeoutExpired) as exc:
             checks.append({"name": f"client:{c}", "ok": False, "message": f"{r.title}: {exc}",
                            "fix": f"Reinstall {r.title}."})
+    from cadence.project.doctor import read_only_checks
+    checks += read_only_checks(d["clients"])
     if server and d["installed"]:
         checks.append(server_check(root))
     return checks, repairs
@@ -293,6 +300,12 @@ def server_check(root: Path) -> dict[str, Any]:
             "message": f"answers tools/list ({len(res['tools'])} tools, {res['seconds']:.1f}s)"}
 
 
+def mark(check: dict[str, Any]) -> str:
+    if not check["ok"]:
+        return paint("✗", "31")
+    return paint("!", "33") if check.get("warning") else paint("✓", "32")
+
+
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.doctor import doctor
     root = ctx.root()
@@ -301,17 +314,19 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     data["checks"] += checks
     data["repairs"] += repairs
     data["ok"] = all(c["ok"] for c in data["checks"])
-    lines = [f"{paint('✓', '32') if c['ok'] else paint('✗', '31')} {c['name']}: {c['message']}"
-             + ("" if c["ok"] else f"\n    fix: {c.get('fix', '')}") for c in data["checks"]]
+    lines = [f"{mark(c)} {c['name']}: {c['message']}"
+             + ("" if c["ok"] and not c.get("warning") else f"\n    fix: {c.get('fix', '')}") for c in data["checks"]]
     for r in data["repairs"]:
         if r["action"] in ("reinstalled", "cleaned"):
             what = "reinstalled" if r["action"] == "reinstalled" else "removed"
             lines.append(f"repaired: {what} {len(r['files'])} " + ("missing file(s)" if what == "reinstalled" else
                                                                     "leftover temporary file(s)"))
             continue
-        done = len(r.get("completed", []))
-        lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else
-                                                         f" ({done} step(s) completed from outputs on disk)"))
+        detail = (f" from {r['from']}" if r.get("from") else f": {len(r['fixes'])} field(s) reset" if "fixes" in r
+                  else f" ({len(r['completed'])} step(s) completed from outputs on disk)" if "completed" in r
+                  else f": {r.get('message') or r.get('next', '')}")
+        lines.append(f"repaired {r.get('file', 'state')}: {r['action']}{detail}"
+                     + (f" (broken copy kept as {r['kept_corrupt_copy']})" if r.get("kept_corrupt_copy") else ""))
     if not data["ok"]:
         # the report is the result (stdout); the error is one line naming what failed (stderr / JSON)
         failed = [c["name"] for c in data["checks"] if not c["ok"]]

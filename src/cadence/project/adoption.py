@@ -54,15 +54,8 @@ class FsRepo:
 
     def _read(self, rel: str) -> bytes | None:
         if rel not in self._bytes:
-            p = self._path(rel)
-            data = None
-            if p is not None and p.is_file():
-                try:
-                    with open(p, "rb") as fh:
-                        data = fh.read(MAX_READ_BYTES)
-                except OSError:
-                    data = None
-            self._bytes[rel] = data
+            from cadence.project.detect import read_head
+            self._bytes[rel] = read_head(self.root, self.root / rel, MAX_READ_BYTES) if self._path(rel) else None
         return self._bytes[rel]
 
     def lines(self, rel: str) -> list[str] | None:

@@ -98,12 +98,25 @@ def repo_facts(root: Path) -> Any:
             elif len(files) < MAX_LISTED:
                 files.append(rel)
     texts: dict[str, str] = {}
+    listed = set(files)
     for name in MANIFEST_FILES:
-        p = root / name
-        if name in files and p.is_file() and not p.is_symlink():
-            with open(p, "rb") as fh:
-                texts[name] = fh.read(MAX_MANIFEST_BYTES).decode("utf-8", errors="replace")
+        data = read_head(root, root / name, MAX_MANIFEST_BYTES) if name in listed else None
+        if data is not None:
+            texts[name] = data.decode("utf-8", errors="replace")
     return RepoFacts(frozenset(files), texts)
+
+
+def read_head(root: Path, path: Path, limit: int) -> bytes | None:
+    """The first `limit` bytes of a regular file inside the repository (through fsio: a symlink out of it,
+    a FIFO or a device is never read); None when it cannot be read."""
+    from cadence.errors import CadenceError
+    from cadence.project import fsio
+    try:
+        fd = fsio.open_read(root, path)
+    except (OSError, CadenceError):
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(limit)
 
 
 def type_choices(root: Path) -> tuple[str | None, list[str]]:
