@@ -1,0 +1,111 @@
+"""`cadence trace`: read the PRD, stories, implementation tasks, cadence plans, the test tree and the loop's
+recorded evidence, and compute the traceability matrix (core/trace.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from cadence.errors import CadenceError
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".cadence", "node_modules", ".venv", "venv", "__pycache__", "target",
+                       "dist", "build", "vendor", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+                       ".next", "coverage", ".clients"})
+FILE_MAX = 2_000_000  # a test file larger than this is not read
+
+
+def settings(root: Path) -> dict[str, Any]:
+    """The `traceability:` block of the config (defaults when there is no config)."""
+    from cadence.core.trace import DEFAULTS
+    from cadence.project.paths import CONFIG
+    if not (root / CONFIG).is_file():
+        return DEFAULTS
+    from cadence.project.config import load_config
+    cfg, _ = load_config(root, ())
+    return dict(cfg.get("traceability") or DEFAULTS)
+
+
+def _read(root: Path, rel: str) -> tuple[str, str] | None:
+    from cadence.project import fsio
+    from cadence.project.paths import contained
+    path = contained(root, rel, "traceability document")
+    if not path.is_file():
+        return None
+    try:
+        return rel, fsio.read_text(root, path, errors="replace")
+    except OSError:
+        return None
+
+
+def test_files(root: Path, tops: list[str]) -> list[tuple[str, str]]:
+    """(relative path, text) of every file under `tops` that an extractor reads, never following symlinks
+    and skipping dependency, build and cache directories."""
+    from cadence.core.trace import test_framework
+    from cadence.project.paths import contained
+    base = str(root.resolve())
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    stack = [str(contained(root, t, "test path")) for t in tops]
+    while stack:
+        d = stack.pop()
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            if e.is_symlink():
+                continue
+            if e.is_dir():
+                if e.name not in SKIP_DIRS:
+                    stack.append(e.path)
+                continue
+            rel = os.path.relpath(e.path, base).replace(os.sep, "/")
+            if rel in seen or test_framework(rel) is None:
+                continue
+            seen.add(rel)
+            try:
+                if e.stat().st_size > FILE_MAX:
+                    continue
+                with open(e.path, "rb") as fh:
+                    out.append((rel, fh.read().decode("utf-8", errors="replace")))
+            except OSError:
+                continue
+    out.sort()
+    return out
+
+
+def _plans(root: Path, warnings: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    from cadence.project import fsio
+    from cadence.project.plans import plans_dir, read_plan
+    out: list[tuple[str, dict[str, Any]]] = []
+    if not plans_dir(root).is_dir():
+        return out
+    for path in sorted(fsio.listdir(root, plans_dir(root), "*.md")):
+        try:
+            out.append((path.name, read_plan(root, path)))
+        except CadenceError as exc:
+            warnings.append(f"plan {path.name} skipped: {exc.message}")
+    return out
+
+
+def _loop(root: Path, warnings: list[str]) -> dict[str, Any] | None:
+    from cadence.project.loop import load_loop
+    try:
+        return load_loop(root)
+    except CadenceError as exc:
+        warnings.append(f"loop evidence not used: {exc.message}")
+        return None
+
+
+def compute(root: Path, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The matrix for the project at `root`. Gaps are data, never an error."""
+    from cadence.core import trace as core
+    warnings = warnings if warnings is not None else []
+    conf = settings(root)
+    docs = {role: _read(root, rel) for role, rel in conf["documents"].items()}
+    for role, rel in conf["documents"].items():
+        if docs[role] is None:
+            warnings.append(f"{rel} not found: no {role} read")
+    return core.compute(docs, _plans(root, warnings), test_files(root, list(conf["tests"])), _loop(root, warnings),
+                        conf["patterns"], list(conf["story-optional"]))
