@@ -13,6 +13,7 @@ _ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
 _CHECKBOX = re.compile(r"^\[[ xX]\][ \t]+")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_MARKERS = frozenset("`~#|-*+=0123456789")  # a line starting otherwise is plain text
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,21 @@ def parse(text: str) -> list[Block]:
                     m.group(1)):].strip():
                 fence = None
             continue
+        stripped = line.strip()
+        if stripped and stripped[0] not in _MARKERS and not table_open:
+            if item is not None:  # plain text: a continuation of the open item or paragraph, or a new paragraph
+                item.append(stripped)
+            else:
+                if not para:
+                    para_line = number
+                para.append(stripped)
+            continue
         m = _FENCE.match(line)
         if m:
             flush()
             table_open = False
             fence = m.group(1)
             continue
-        stripped = line.strip()
         if not stripped:
             flush()
             table_open = False

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {"patterns": DEFAULT_PATTERNS, "documents": DEFAULT_D
                             "story-optional": DEFAULT_STORY_OPTIONAL}
 HOME = {"requirements": ("requirement",), "stories": ("story", "criterion"), "tasks": ("task",)}
 RESULTS = ("passed", "failed", "not_in_evidence", "no_evidence")
+STEPS = ("traceability-matrix", "cross-phase-consistency", "scope-creep-check")  # get the matrix; gate `complete`
 
 
 def pattern_problem(pattern: Any) -> str | None:
@@ -73,7 +74,7 @@ class Ids:
 
 # ------------------------------------------------------------------ documents
 
-@dataclass
+@dataclass(eq=False)
 class Entity:
     kind: str
     id: str
@@ -111,8 +112,8 @@ def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
     for b in parse(text):
         while stack and closes(stack[-1][0], b):
             stack.pop()
-        lead = ids.leading(b.cells[0] if b.kind == "row" else b.text) if not b.header else None
         found = ids.find(b.text)
+        lead = ids.leading(b.cells[0] if b.kind == "row" else b.text) if found and not b.header else None
         for _, outer in stack[:-1] if lead is None or lead[0] not in home else stack:
             if outer.kind == "story":  # a story's requirement lines and criteria sit under it: it covers theirs
                 outer.refs.extend(f for f in found if f[0] == "requirement")
@@ -140,7 +141,7 @@ def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
 
 # ------------------------------------------------------------------ tests
 
-@dataclass
+@dataclass(eq=False)
 class Test:
     name: str          # how the runner names it: a function name or the full title
     short: str         # what the runner prints for it
@@ -150,13 +151,14 @@ class Test:
     verifies: list[tuple[str, str]]
 
 
-_PY_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(test\w*)[ \t]*\(")
-_PY_CLASS = re.compile(r"^([ \t]*)class[ \t]+(\w+)")
-_JS_CALL = re.compile(r"^([ \t]*)(describe|suite|it|test)(?:\.\w+)*(?:\([^()]*\))?[ \t]*\([ \t]*(['\"`])(.*?)(?<!\\)\3")
-_GO_FUNC = re.compile(r"^func[ \t]+(Test\w+|Example\w*|Fuzz\w+)[ \t]*\(")
-_GO_RUN = re.compile(r"\bt\.Run\([ \t]*\"((?:[^\"\\]|\\.)*)\"")
-_RS_ATTR = re.compile(r"^[ \t]*#\[(?:[\w:]+::)?test(?:_case)?\b")
-_RS_FN = re.compile(r"^[ \t]*(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?fn[ \t]+(\w+)")
+_PY_DECL = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)
+_JS_CALL = re.compile(r"^([ \t]*)(describe|suite|it|test)(?:\.\w+)*(?:\([^()\n]*\))?[ \t]*\([ \t]*"
+                      r"(['\"`])(.*?)(?<!\\)\3", re.M)
+_GO_FUNC = re.compile(r"^func[ \t]+(\w+)", re.M)
+_GO_TEST = re.compile(r"(?:Test|Example|Fuzz)\w*")
+_GO_RUN = re.compile(r"\bt\.Run\([ \t]*\"((?:[^\"\\\n]|\\.)*)\"")
+_RS_TEST = re.compile(r"^[ \t]*#\[(?:[\w:]+::)?test(?:_case)?\b[^\n]*\n(?:[ \t]*(?:#\[[^\n]*|//[^\n]*)?\n)*"
+                      r"[ \t]*(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?fn[ \t]+(\w+)", re.M)
 _JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 
 
@@ -175,31 +177,46 @@ def test_framework(path: str) -> str | None:
     return None
 
 
-def _comment_block(lines: list[str], i: int, prefixes: tuple[str, ...]) -> str:
-    """The contiguous comment / decorator / attribute lines right above line index `i`."""
-    out: list[str] = []
-    j = i - 1
-    while j >= 0:
-        s = lines[j].strip()
-        if s and s.startswith(prefixes):
+class Source:
+    """A file's text with line lookup by offset (counted incrementally: declarations come in order)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self._pos = 0
+        self._line = 0
+
+    def line_of(self, pos: int) -> int:
+        """0-based line index of offset `pos` (offsets must not decrease between calls)."""
+        self._line += self.text.count("\n", self._pos, pos)
+        self._pos = pos
+        return self._line
+
+    def comments_above(self, i: int, prefixes: tuple[str, ...]) -> str:
+        """The contiguous comment / decorator / attribute lines right above line index `i`."""
+        out: list[str] = []
+        j = i - 1
+        while j >= 0:
+            s = self.lines[j].strip()
+            if not s or not s.startswith(prefixes):
+                break
             out.append(s)
             j -= 1
-            continue
-        break
-    return "\n".join(reversed(out))
+        return "\n".join(reversed(out))
 
-
-def _docstring(lines: list[str], i: int) -> str:
-    """A Python docstring starting on the line after `def` (index `i`), if any."""
-    j = i + 1
-    while j < len(lines) and not lines[j].strip():
-        j += 1
-    if j >= len(lines):
-        return ""
-    s = lines[j].strip()
-    for q in ('"""', "'''"):
-        if s.startswith(q) or s[1:].startswith(q) and s[0] in "rRuUbB":
-            body = s.split(q, 1)[1]
+    def docstring(self, i: int) -> str:
+        """A Python docstring starting on the line after the declaration at index `i`, if any."""
+        lines = self.lines
+        j = i + 1
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if j >= len(lines):
+            return ""
+        s = lines[j].strip().lstrip("rRuUbB")
+        for q in ('"""', "'''"):
+            if not s.startswith(q):
+                continue
+            body = s[3:]
             if q in body:
                 return body.split(q, 1)[0]
             parts = [body]
@@ -209,114 +226,86 @@ def _docstring(lines: list[str], i: int) -> str:
                     break
                 parts.append(lines[k])
             return "\n".join(parts)
-    return ""
+        return ""
 
 
-def _pytest(lines: list[str], file: str, ids: Ids) -> list[Test]:
+def _pytest(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
     classes: list[tuple[int, str, list[tuple[str, str]]]] = []  # (indent, name, ids)
-    for i, line in enumerate(lines):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indent = len(line) - len(line.lstrip())
+    for m in _PY_DECL.finditer(src.text):
+        indent = len(m.group(1).expandtabs(4))
         while classes and indent <= classes[-1][0]:
             classes.pop()
-        c = _PY_CLASS.match(line)
-        if c:
-            notes = _comment_block(lines, i, ("@", "#")) + "\n" + _docstring(lines, i)
-            classes.append((len(c.group(1).expandtabs(4)), c.group(2),
-                            ids.find(notes) + ids.in_identifier(c.group(2))))
+        kind, name = m.group(2), m.group(3)
+        if kind == "def" and not name.startswith("test"):
             continue
-        d = _PY_DEF.match(line)
-        if not d:
+        i = src.line_of(m.start())
+        notes = src.comments_above(i, ("@", "#")) + "\n" + src.docstring(i)
+        found = ids.in_identifier(name) + ids.find(notes)
+        if kind == "class":
+            classes.append((indent, name, found))
             continue
-        name = d.group(2)
-        notes = _comment_block(lines, i, ("@", "#")) + "\n" + _docstring(lines, i)
-        verifies = [x for cl in classes for x in cl[2]] + ids.in_identifier(name) + ids.find(notes)
         full = "::".join([cl[1] for cl in classes] + [name])
-        out.append(Test(f"{file}::{full}", name, file, i + 1, "pytest", verifies))
+        out.append(Test(f"{file}::{full}", name, file, i + 1, "pytest", [x for cl in classes for x in cl[2]] + found))
     return out
 
 
-def _js(lines: list[str], file: str, ids: Ids) -> list[Test]:
+def _js(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
     suites: list[tuple[int, str, list[tuple[str, str]]]] = []
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-        m = _JS_CALL.match(line)
-        if not m:
-            if line.strip().startswith(("}", ")", "//", "/*", "*")):
-                continue
-            while suites and indent <= suites[-1][0]:
-                suites.pop()
-            continue
+    for m in _JS_CALL.finditer(src.text):
+        indent = len(m.group(1).expandtabs(4))
         while suites and indent <= suites[-1][0]:
-            suites.pop()
+            suites.pop()  # a call at the same or a lower indentation is outside the open describe blocks
         title = m.group(4)
-        notes = _comment_block(lines, i, ("//", "/*", "*"))
-        found = ids.find(title) + ids.find(notes)
+        i = src.line_of(m.start())
+        found = ids.find(title) + ids.find(src.comments_above(i, ("//", "/*", "*")))
         if m.group(2) in ("describe", "suite"):
             suites.append((indent, title, found))
             continue
-        verifies = [x for s in suites for x in s[2]] + found
-        full = " > ".join([s[1] for s in suites] + [title])
-        out.append(Test(f"{file} > {full}", title, file, i + 1, "js", verifies))
+        full = " > ".join([x[1] for x in suites] + [title])
+        out.append(Test(f"{file} > {full}", title, file, i + 1, "js", [x for s in suites for x in s[2]] + found))
     return out
 
 
-def _go(lines: list[str], file: str, ids: Ids) -> list[Test]:
+def _go(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
-    current: Test | None = None
-    for i, line in enumerate(lines):
-        m = _GO_FUNC.match(line)
-        if m:
-            name = m.group(1)
-            notes = _comment_block(lines, i, ("//",))
-            current = Test(f"{file}::{name}", name, file, i + 1, "go", ids.in_identifier(name) + ids.find(notes))
-            out.append(current)
+    funcs = list(_GO_FUNC.finditer(src.text))
+    for n, m in enumerate(funcs):
+        name = m.group(1)
+        if not _GO_TEST.fullmatch(name):
             continue
-        if line.startswith("func "):
-            current = None
-        elif current is not None and "t.Run(" in line:
-            for sub in _GO_RUN.findall(line):
-                current.verifies.extend(ids.find(sub))
+        i = src.line_of(m.start())
+        verifies = ids.in_identifier(name) + ids.find(src.comments_above(i, ("//",)))
+        body = src.text[m.end():funcs[n + 1].start() if n + 1 < len(funcs) else len(src.text)]
+        if "t.Run(" in body:
+            for sub in _GO_RUN.findall(body):
+                verifies += ids.find(sub)
+        out.append(Test(f"{file}::{name}", name, file, i + 1, "go", verifies))
     return out
 
 
-def _cargo(lines: list[str], file: str, ids: Ids) -> list[Test]:
+def _cargo(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
-    pending = False
-    for i, line in enumerate(lines):
-        if _RS_ATTR.match(line):
-            pending = True
-            continue
-        if not pending:
-            continue
-        m = _RS_FN.match(line)
-        if m:
-            pending = False
-            name = m.group(1)
-            j = i
-            while j > 0 and lines[j - 1].strip().startswith(("#[", "//")):
-                j -= 1
-            notes = "\n".join(x.strip() for x in lines[j:i])
-            out.append(Test(f"{file}::{name}", name, file, i + 1, "cargo", ids.in_identifier(name) + ids.find(notes)))
+    for m in _RS_TEST.finditer(src.text):
+        name = m.group(1)
+        first = src.line_of(m.start())
+        fn_line = first + m.group(0).count("\n")
+        notes = src.comments_above(first, ("///", "//", "#[")) + "\n" + "\n".join(src.lines[first:fn_line])
+        out.append(Test(f"{file}::{name}", name, file, fn_line + 1, "cargo", ids.in_identifier(name) + ids.find(notes)))
     return out
 
 
 EXTRACTORS = {"pytest": _pytest, "js": _js, "go": _go, "cargo": _cargo}
+_CHEAP = {"pytest": "def test", "go": "func ", "cargo": "test"}  # a file without this declares no test
 
 
 def extract_tests(path: str, text: str, ids: Ids) -> list[Test]:
     """The tests declared in one file, each with the IDs its name, title, docstring, markers or comments name."""
     framework = test_framework(path)
-    if framework is None:
+    if framework is None or _CHEAP.get(framework, "") not in text:
         return []
-    if framework == "cargo" and "test" not in text:
-        return []
-    return EXTRACTORS[framework](text.split("\n"), path, ids)
+    return EXTRACTORS[framework](Source(text), path, ids)
 
 
 # ------------------------------------------------------------------ evidence
@@ -404,6 +393,7 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
             text = " ".join([t.get("description") or "", *(t.get("acceptance") or [])])
             plan_tasks.append(Entity("task", f"{file}#{n}", str(t.get("description") or "")[:160], file, n,
                                      refs=ids.find(text) + shared))
+    doc_files = {doc[0] for doc in docs.values() if doc}
     tests: list[Test] = []
     for path, text in test_files:
         tests += extract_tests(path, text, ids)
@@ -415,8 +405,16 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         if c.parent:
             criteria_of.setdefault(c.parent, []).append(c.id)
 
+    memo: dict[tuple[str, str], list[str]] = {}
+
     def requirements_of(kind: str, ident: str, depth: int = 0) -> list[str]:
         """The requirements an ID reaches: itself, a story's, a criterion's story's, a task's links."""
+        key = (kind, ident)
+        if key not in memo:
+            memo[key] = _requirements_of(kind, ident, depth)
+        return memo[key]
+
+    def _requirements_of(kind: str, ident: str, depth: int) -> list[str]:
         if kind == "requirement":
             return [ident] if ident in defined else []
         ent = defined.get(ident)
@@ -454,8 +452,9 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
             req_rows[r]["criteria"] += criteria_of.get(story.id, [])
     task_rows: list[dict[str, Any]] = []
     for task in [*by_kind["task"], *plan_tasks]:
-        plan = task in plan_tasks  # a plan task realises the document tasks it names; a document task's task
-        links = [(k, i) for k, i in task.refs if plan or k != "task"]  # references are its dependencies
+        # a plan task realises the document tasks it names; a document task's task references are dependencies
+        plan = task.file not in doc_files
+        links = [(k, i) for k, i in task.refs if plan or k != "task"]
         reqs = _uniq([r for k, i in links for r in requirements_of(k, i)])
         stories = _uniq([x for k, i in links for x in stories_of_ref(k, i)])
         task_rows.append({"id": task.id, "title": task.title, "where": task.where,

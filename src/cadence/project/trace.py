@@ -43,12 +43,15 @@ def test_files(root: Path, tops: list[str]) -> list[tuple[str, str]]:
     and skipping dependency, build and cache directories."""
     from cadence.core.trace import test_framework
     from cadence.project.paths import contained
-    base = str(root.resolve())
+    base = root.resolve()
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
-    stack = [str(contained(root, t, "test path")) for t in tops]
+    stack: list[tuple[str, str]] = []  # (directory, its path relative to the root with a trailing / or "")
+    for t in tops:
+        top = contained(root, t, "test path")
+        stack.append((str(top), "" if top == base else top.relative_to(base).as_posix() + "/"))
     while stack:
-        d = stack.pop()
+        d, prefix = stack.pop()
         try:
             entries = list(os.scandir(d))
         except OSError:
@@ -58,9 +61,9 @@ def test_files(root: Path, tops: list[str]) -> list[tuple[str, str]]:
                 continue
             if e.is_dir():
                 if e.name not in SKIP_DIRS:
-                    stack.append(e.path)
+                    stack.append((e.path, f"{prefix}{e.name}/"))
                 continue
-            rel = os.path.relpath(e.path, base).replace(os.sep, "/")
+            rel = prefix + e.name
             if rel in seen or test_framework(rel) is None:
                 continue
             seen.add(rel)
@@ -109,3 +112,26 @@ def compute(root: Path, warnings: list[str] | None = None) -> dict[str, Any]:
             warnings.append(f"{rel} not found: no {role} read")
     return core.compute(docs, _plans(root, warnings), test_files(root, list(conf["tests"])), _loop(root, warnings),
                         conf["patterns"], list(conf["story-optional"]))
+
+
+def context_text(root: Path, warnings: list[str]) -> str:
+    """The computed matrix as markdown, for the Project Context of the steps in core.trace.STEPS."""
+    from cadence.core.trace import markdown
+    return markdown(compute(root, warnings))
+
+
+def completion_gaps(root: Path, step: str, warnings: list[str]) -> dict[str, Any] | None:
+    """What stops a traceability step from completing: requirements without a story (where one is needed),
+    a task or a test. None when the chain is complete; a PRD without requirement IDs is a warning only
+    (there is nothing to trace, and the step's own review says so)."""
+    from cadence.core.trace import uncovered
+    matrix = compute(root, warnings)
+    missing = uncovered(matrix)
+    if not matrix["totals"]["requirements"]:
+        doc = matrix["documents"].get("requirements") or settings(root)["documents"]["requirements"]
+        warnings.append(f"no requirement IDs found in {doc}: nothing was traced (docs/traceability.md)")
+    if not missing:
+        return None
+    why = f"{len(missing)} uncovered requirement(s): {', '.join(missing[:20])}" + (
+        f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+    return {"step": step, "uncovered": missing, "gaps": matrix["totals"]["gaps"], "reason": why}
