@@ -375,6 +375,16 @@ def knowledge_get(root: Path, a: dict[str, Any]) -> Any:
     return show(root, a["name"])
 
 
+@tool("trace", "standard", "Computed traceability: requirements → stories → tasks → tests → latest run, "
+      "with every gap. tests: include each test's row.", {"tests": B}, read_only=True)
+def trace(root: Path, a: dict[str, Any]) -> Any:
+    from cadence.project.trace import compute
+    matrix = compute(root)
+    if not a.get("tests"):
+        matrix["tests"] = {"omitted": len(matrix["tests"])}
+    return matrix
+
+
 # ---------------------------------------------------------------- all tier
 
 @tool("plan_delete", "all", "Delete a plan.", {"name": _s(), "force": B}, ("name",))
