@@ -135,3 +135,38 @@ def completion_gaps(root: Path, step: str, warnings: list[str]) -> dict[str, Any
     why = f"{len(missing)} uncovered requirement(s): {', '.join(missing[:20])}" + (
         f" and {len(missing) - 20} more" if len(missing) > 20 else "")
     return {"step": step, "uncovered": missing, "gaps": matrix["totals"]["gaps"], "reason": why}
+
+
+def pr_section(root: Path, top: Path, base: str, warnings: list[str]) -> str | None:
+    """`## Requirements covered`: the requirements that tests changed on this branch (since `base`) trace
+    to, with those tests and their latest recorded result. None when the change touches no traced test."""
+    from cadence.core.trace import covered_by
+    from cadence.vcs import git
+    if not git.rev_parse(top, base):
+        return None
+    changed = git.run_git(top, ["diff", "--name-only", "-z", f"{base}...HEAD"], check=False).split("\0")
+    files: set[str] = set()
+    real = root.resolve()
+    for rel in filter(None, changed):
+        try:
+            files.add((top.resolve() / rel).relative_to(real).as_posix())
+        except ValueError:
+            continue  # outside this project (a monorepo sibling)
+    if not files:
+        return None
+    try:
+        matrix = compute(root, [])
+    except CadenceError as exc:
+        warnings.append(f"requirements covered not included: {exc.message}")
+        return None
+    covered = covered_by(matrix, files)
+    if not covered:
+        return None
+    results = {t["name"]: t["result"] for t in matrix["tests"]}
+    lines = ["## Requirements covered", "",
+             f"Tests changed here trace to {len(covered)} requirement(s) (`cadence trace`):", ""]
+    for r in covered:
+        tests = ", ".join(f"`{n.rsplit('::', 1)[-1].rsplit(' > ', 1)[-1]}` ({results.get(n, '?')})"
+                          for n in r["tests"][:5]) + (f" +{len(r['tests']) - 5}" if len(r["tests"]) > 5 else "")
+        lines.append(f"- **{r['id']}** {r['title']}: {tests}")
+    return "\n".join(lines)
