@@ -17,8 +17,9 @@ def test_id_tokens_respect_boundaries_and_identifiers_map_underscores() -> None:
         ("task", "T-006")]
     assert IDS.in_identifier("test_fr_001_and_ac_002_3_works") == [("requirement", "FR-001"),
                                                                    ("criterion", "AC-002-3")]
-    assert IDS.leading("**FR-001**: login") == ("requirement", "FR-001")
-    assert IDS.leading("see FR-001") is None
+    assert IDS.scan("**FR-001**: login, see US-002") == ([("requirement", "FR-001"), ("story", "US-002")],
+                                                         ("requirement", "FR-001"))
+    assert IDS.scan("see FR-001")[1] is None
 
 
 def test_definitions_only_count_in_their_home_document() -> None:

@@ -5,7 +5,7 @@ belong to it); inline markup is left in the text. Pure (no I/O)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -16,8 +16,7 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _MARKERS = frozenset("`~#|-*+=0123456789")  # a line starting otherwise is plain text
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """`kind` is heading, item, row or para. `level` is the heading level (1–6) or the list item's
     indentation in columns; `header` marks a table's header row; `cells` holds a row's cells."""
     kind: str

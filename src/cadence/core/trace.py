@@ -50,19 +50,20 @@ class Ids:
         order = ("criterion", "requirement", "story", "task")
         alt = "|".join(f"(?P<{k}>{patterns[k]})" for k in order)
         self.regex = re.compile(rf"(?<![A-Za-z0-9])(?:{alt})(?![A-Za-z0-9])")
-        self.starts = re.compile(rf"^[\s*_`\[(]*(?:{alt})(?![A-Za-z0-9])")
+
+    def scan(self, text: str) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+        """(every token, the token the text starts with or None) in one pass."""
+        found: list[tuple[str, str]] = []
+        lead: tuple[str, str] | None = None
+        for m in self.regex.finditer(text):
+            if not found and not text[:m.start()].strip(" \t*_`[("):
+                lead = (str(m.lastgroup), m.group())
+            found.append((str(m.lastgroup), m.group()))
+        return found, lead
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """(kind, id) for every token, in order."""
         return [(str(m.lastgroup), m.group()) for m in self.regex.finditer(text)]
-
-    def leading(self, text: str) -> tuple[str, str] | None:
-        """The (kind, id) a block starts with (`**FR-001**`, `` `US-002` ``, `[T-003]` count), else None."""
-        m = self.starts.match(text)
-        if m is None:
-            return None
-        kind = str(m.lastgroup)
-        return kind, m.group(kind)
 
     def in_identifier(self, name: str) -> list[tuple[str, str]]:
         """IDs inside a code identifier, where `-` cannot be written: `test_fr_001_login` and
@@ -112,8 +113,9 @@ def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
     for b in parse(text):
         while stack and closes(stack[-1][0], b):
             stack.pop()
-        found = ids.find(b.text)
-        lead = ids.leading(b.cells[0] if b.kind == "row" else b.text) if found and not b.header else None
+        found, lead = ids.scan(b.text)
+        if b.header:
+            lead = None
         for _, outer in stack[:-1] if lead is None or lead[0] not in home else stack:
             if outer.kind == "story":  # a story's requirement lines and criteria sit under it: it covers theirs
                 outer.refs.extend(f for f in found if f[0] == "requirement")
