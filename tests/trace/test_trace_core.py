@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cadence.core.trace import DEFAULT_PATTERNS, Evidence, Ids, compute, document_entities, extract_tests, uncovered
 
 IDS = Ids(DEFAULT_PATTERNS)
@@ -174,3 +177,23 @@ def test_matrix_links_through_criteria_stories_and_tasks() -> None:
     assert rows["FR-002"]["tasks"] == ["T-002"] and rows["FR-002"]["status"] == "tested"
     assert uncovered(m) == ["FR-002"]  # no story
     assert m["evidence"]["green"] is True
+
+
+ALPHABET = list("FRNUSACT-0123456789 |#*-\n`[]().:_") + ["FR-001", "US-001", "AC-001-1", "T-001", "\n### ",
+                                                         "\n- ", "\n  - ", "\n| ", "\n```\n"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(ALPHABET), max_size=120).map("".join),
+       st.lists(st.sampled_from(ALPHABET), max_size=120).map("".join))
+def test_any_documents_give_a_consistent_matrix(prd: str, stories: str) -> None:
+    m = compute({"requirements": ("p.md", prd), "stories": ("s.md", stories), "tasks": None}, [],
+                [("t/test_x.py", "def test_fr_001():\n    pass\n")], None)
+    ids = [r["id"] for r in m["requirements"]]
+    assert len(ids) == len(set(ids)) == m["totals"]["requirements"]
+    defined = set(ids) | {s["id"] for s in m["stories"]}
+    for g in m["gaps"]:
+        if g["kind"] == "undefined_id":
+            assert g["id"] not in defined
+    for r in m["requirements"]:
+        assert set(r["stories"]) <= {s["id"] for s in m["stories"]}
