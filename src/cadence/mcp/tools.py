@@ -380,8 +380,7 @@ def knowledge_get(root: Path, a: dict[str, Any]) -> Any:
     return show(root, a["name"])
 
 
-@tool("trace", "standard", "Computed traceability: requirements → stories → tasks → tests → latest run, "
-      "with every gap. tests: include each test's row.", {"tests": B}, read_only=True)
+@tool("trace", "standard", "Computed traceability and gaps; tests: per-test rows.", {"tests": B}, read_only=True)
 def trace(root: Path, a: dict[str, Any]) -> Any:
     from cadence.project.trace import compute
     matrix = compute(root)
