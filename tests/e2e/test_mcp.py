@@ -21,7 +21,8 @@ CORE = {"plan_load", "plan_save", "repl_status", "repl_verify", "repl_report", "
         "quality_gate_summary", "task_finalize", "pipeline_next", "pipeline_run"}
 STANDARD = CORE | {"plan_list", "plan_commit", "repl_init", "repl_resume", "repl_summary", "branch_status",
                    "branch_create", "worktree_create", "worktree_list", "worktree_remove", "docs_save", "docs_index",
-                   "session_save", "pipeline_status", "pipeline_complete", "pipeline_skip", "knowledge_get"}
+                   "session_save", "pipeline_status", "pipeline_complete", "pipeline_skip", "knowledge_get",
+                   "trace"}
 ALL = STANDARD | {"plan_delete", "plan_overlaps", "branch_switch", "docs_init", "docs_list", "session_list",
                   "session_load", "github_status", "github_issues", "github_projects", "knowledge_search",
                   "decision_log", "cadence_status"}

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("cadence.cli.dashboard", "write a self-contained HTML progress page"),
     "plan": ("cadence.cli.plan", "save, list, show, delete, commit plans; find overlaps"),
     "loop": ("cadence.cli.loop", "the task-by-task implementation loop with evidence"),
+    "trace": ("cadence.cli.trace", "requirements → stories → tasks → tests → green runs, computed, with gaps"),
     "scope": ("cadence.cli.scope", "classify changed files into a risk tier and reviewers"),
     "gate": ("cadence.cli.gate", "aggregate reviewer reports into a GO / NO-GO verdict"),
     "branch": ("cadence.cli.branch", "branch status, create, switch"),

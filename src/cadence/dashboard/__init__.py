@@ -54,10 +54,12 @@ def collect(root: Path) -> dict[str, Any]:
     except CadenceError as err:
         gate = {"error": err.message}
     records = dec.read(root, warnings)
+    from cadence.dashboard.coverage import collect_coverage
+    coverage = collect_coverage(root, warnings)
     from datetime import UTC, datetime
     return {"project": info(proj, None), "progress": st["progress"], "phases": phases,
             "next": next_steps(proj, 8)["eligible"], "decisions": records[-20:][::-1], "decision_count": len(records),
-            "loop": loop, "gate": gate, "warnings": warnings,
+            "loop": loop, "gate": gate, "coverage": coverage, "warnings": warnings,
             "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
@@ -195,13 +197,15 @@ def render_html(data: dict[str, Any]) -> str:
     decs = "".join(f'<li><b>{_e(d.get("id"))}</b> {_e(d.get("text"))} <span class="muted">'
                    f'{_e(d.get("step") or "")} · {_e(str(d.get("at", ""))[:10])}</span></li>'
                    for d in data["decisions"]) or '<li class="muted">No decisions recorded yet.</li>'
+    from cadence.dashboard.coverage import CSS as COVERAGE_CSS
+    from cadence.dashboard.coverage import coverage_html
     payload = json.dumps(data, ensure_ascii=False, default=str).replace("</", "<\\/").replace("<!--", "<\\!--")
     warn = "".join(f'<p class="bad">{_e(w)}</p>' for w in data.get("warnings") or [])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy"
  content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>cadence · {_e(name)}</title><style>{CSS}</style></head><body>
+<title>cadence · {_e(name)}</title><style>{CSS}{COVERAGE_CSS}</style></head><body>
 <header><h1>{_e(name)}</h1><div class="meta muted"><span>methodology <b>{_e(p.get("methodology"))}</b></span>
 <span>type <b>{_e(p.get("project_type") or "—")}</b></span><span>depth <b>{_e(p.get("depth"))}</b></span>
 <span>mode <b>{_e(p.get("mode"))}</b></span>
@@ -218,6 +222,7 @@ def render_html(data: dict[str, Any]) -> str:
 <section class="card wide" id="loop"><h2>Implementation loop</h2>{_loop_html(data["loop"])}</section>
 <section class="card wide" id="pipeline"><h2>Pipeline</h2>
 <input id="filter" type="search" placeholder="Filter steps…" aria-label="Filter steps">{"".join(phases_html)}</section>
+<section class="card wide" id="coverage"><h2>Requirement coverage</h2>{coverage_html(data.get("coverage"))}</section>
 <section class="card wide" id="decisions"><h2>Decisions ({data["decision_count"]})</h2>
 <ul class="dec">{decs}</ul></section>
 </main>

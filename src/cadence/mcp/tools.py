@@ -380,6 +380,15 @@ def knowledge_get(root: Path, a: dict[str, Any]) -> Any:
     return show(root, a["name"])
 
 
+@tool("trace", "standard", "Computed traceability and gaps; tests: per-test rows.", {"tests": B}, read_only=True)
+def trace(root: Path, a: dict[str, Any]) -> Any:
+    from cadence.project.trace import compute
+    matrix = compute(root)
+    if not a.get("tests"):
+        matrix["tests"] = {"omitted": len(matrix["tests"])}
+    return matrix
+
+
 # ---------------------------------------------------------------- all tier
 
 @tool("plan_delete", "all", "Delete a plan.", {"name": _s(), "force": B}, ("name",))

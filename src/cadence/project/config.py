@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 YAML_WORDS = ("true", "false", "null", "yes", "no", "on", "off", "y", "n", "~")  # quoted when written
 DEFAULT_PROTECTED = ["main", "master", "develop", "production", "staging"]
 DEFAULT_BUDGET = 120_000
-TOP_KEYS = ("version", "methodology", "depth", "steps", "clients", "project", "pipeline", "workflow", "models")
+TOP_KEYS = ("version", "methodology", "depth", "steps", "clients", "project", "pipeline", "workflow", "models",
+            "traceability")
 WORKFLOW_KEYS = ("protected-branches", "verify", "max-retries", "command-timeout", "commands", "scope", "worktree",
                  "sessions")
 MAX_SECONDS = 7 * 24 * 3600  # the largest command-timeout (a week)
@@ -193,6 +194,7 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
     cfg["project"] = _validate_project(raw.get("project") or {}, p)
     cfg["pipeline"] = _validate_pipeline(raw.get("pipeline") or {}, p)
     cfg["workflow"] = _validate_workflow(raw.get("workflow") or {}, p)
+    cfg["traceability"] = _validate_traceability(raw.get("traceability") or {}, p)
     models = _validate_models(raw.get("models"), p)
     if models:
         cfg["models"] = models
@@ -348,6 +350,44 @@ def _validate_workflow(wf: Any, p: Problems) -> dict[str, Any]:
     return out
 
 
+def _validate_traceability(tr: Any, p: Problems) -> dict[str, Any]:
+    """`traceability:` — ID patterns, the documents that define them, where tests live (docs/traceability.md)."""
+    from cadence.core.trace import DEFAULTS, pattern_problem
+    out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in DEFAULTS.items()}
+    if not isinstance(tr, dict):
+        p.errors.append("traceability: must be a mapping")
+        return out
+    for k in tr:
+        if k not in DEFAULTS:
+            p.unknown("traceability.", str(k), tuple(DEFAULTS))
+    for group in ("patterns", "documents"):
+        given = tr.get(group) or {}
+        if not isinstance(given, dict):
+            p.errors.append(f"traceability.{group}: must map {' / '.join(DEFAULTS[group])} to text")
+            continue
+        for k, v in given.items():
+            if k not in DEFAULTS[group]:
+                p.unknown(f"traceability.{group}.", str(k), tuple(DEFAULTS[group]))
+                continue
+            why = pattern_problem(v) if group == "patterns" else (
+                None if isinstance(v, str) and v.strip() and "\x00" not in v else "must be a project-relative path")
+            if why:
+                p.errors.append(f"traceability.{group}.{k}: {show(v)} {why}")
+            else:
+                out[group][k] = v
+    for key in ("tests", "story-optional"):
+        if key not in tr:
+            continue
+        v = tr[key]
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+            p.errors.append(f"traceability.{key}: {show(tr[key])} must be a list of text")
+        else:
+            out[key] = list(v)
+    return out
+
+
 def load_config(root: Path, known_steps: list[str] | tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
     """Read and validate the project's config (cached by the file's bytes and the step list)."""
     from cadence.project.paths import require_project
@@ -435,6 +475,16 @@ def dump_config(cfg: dict[str, Any]) -> str:
     if (wf.get("worktree") or {}).get("setup"):
         out += ["  worktree:", f"    setup: {_scalar(wf['worktree']['setup'])}"]
     out += ["  sessions:", f"    retention: {wf['sessions']['retention']}"]
+    tr = cfg.get("traceability")
+    from cadence.core.trace import DEFAULTS
+    if tr and tr != DEFAULTS:
+        out.append("traceability:               # see docs/traceability.md")
+        for k, v in tr.items():
+            if isinstance(v, dict):
+                out.append(f"  {k}:")
+                out += [f"    {a}: {_scalar(x)}" for a, x in v.items()]
+            else:
+                out.append(f"  {k}: {_flow(v)}")
     if cfg.get("models"):
         out.append("models:")
         for k, v in cfg["models"].items():

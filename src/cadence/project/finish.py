@@ -104,6 +104,10 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
         if chosen:
             parts[0] = tick_tasks(parts[0], loop)
         parts.append(loopcore.summary_markdown(loop, now()).strip())
+    from cadence.project.trace import pr_section
+    covered = pr_section(root, top, base, warnings)
+    if covered:
+        parts.append(covered)
     try:
         gate = load_gate(root)
     except CadenceError as exc:

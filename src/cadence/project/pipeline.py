@@ -346,6 +346,11 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
             files, skip = _expand(proj.root, legacy)
         artifacts += [Artifact(p, c, src, note) for p, c in files]
         skipped += skip
+    from cadence.core.trace import STEPS as TRACE_STEPS
+    if s.name in TRACE_STEPS:
+        from cadence.project.trace import context_text
+        artifacts.insert(0, Artifact("cadence trace (computed)", context_text(proj.root, proj.warnings), "",
+                                     "computed from the documents, the test tree and the loop evidence"))
     sources = pl.context_steps(s.name)
     existing: list[Artifact] = []
     repository: list[Artifact] = []
@@ -513,11 +518,25 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
                            data={"step": s.name, "missing": missing})
     if missing:
         proj.warnings.append(f"completed {s.name} without: {', '.join(missing)} (--force)")
+    from cadence.core.trace import STEPS as TRACE_STEPS
     from cadence.project.adoption import verification_for
+    gaps = None
+    if s.name in TRACE_STEPS:
+        from cadence.project.trace import completion_gaps
+        gaps = completion_gaps(proj.root, s.name, proj.warnings)
+        if gaps and not force:
+            raise CadenceError("TRACE_GAPS", f"{s.name} cannot complete: {gaps['reason']}",
+                               "Close the gaps ('cadence trace' lists them), or pass --force to complete anyway "
+                               "(recorded as a decision).", PRECONDITION, data=gaps)
     from cadence.project.lock import project_lock
     present = [o for o in s.outputs if output_exists(proj.root, o)]
     verification = "unverified" if missing else verification_for(proj, s, present)
     with project_lock(proj.root, f"complete {s.name}", wait):
+        if gaps:
+            from cadence.project import decisions as dec
+            dec.append(proj.root, s.name, f"Completed {s.name} with traceability gaps (--force): {gaps['reason']}",
+                       "traceability", source, now())
+            proj.warnings.append(f"completed {s.name} with {gaps['reason']} (--force, recorded as a decision)")
         state = load_state(proj.root)
         state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": source,
                                   "methodology": proj.pipeline.methodology, "outputs": present, "reason": None,
