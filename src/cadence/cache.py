@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-
 def cache_dir() -> Path | None:
     if os.environ.get("CADENCE_NO_CACHE"):
         return None
@@ -59,9 +58,13 @@ def put(cache_key: str, value: Any) -> None:
     if d is None:
         return
     try:
+        text = json.dumps(value, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON data (a bug upstream): recompute next time rather than fail
+        return
+    try:
         d.mkdir(parents=True, exist_ok=True)
         tmp = d / f".{cache_key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(value, separators=(",", ":")), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, d / f"{cache_key}.json")
     except OSError:
         pass

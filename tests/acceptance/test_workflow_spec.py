@@ -197,8 +197,8 @@ def test_scope_default_is_the_working_tree_and_base(env: Env) -> None:
 
 # ---------------------------------------------------------------------------------------------- gate
 
-def _gate(env: Env, **reports: str) -> tuple[int, dict]:
-    args = []
+def _gate(env: Env, *extra: str, **reports: str) -> tuple[int, dict]:
+    args = list(extra)
     for agent, text in reports.items():
         f = env.tmp / f"{agent}.md"
         f.write_text(text)
@@ -268,14 +268,14 @@ def test_gate_severity_mapping_and_fields(env: Env) -> None:
 def test_gate_many_agents_stdin_and_show(env: Env) -> None:
     (env.tmp / "sec.md").write_text("**Verdict**: PASS\n")
     code, doc = env.run("gate", "summary", "--report", "testing=-", "--report", f"security={env.tmp / 'sec.md'}",
-                        "--report", f"custom-agent={env.tmp / 'sec.md'}", "--scope", "high",
+                        "--report", f"custom-agent={env.tmp / 'sec.md'}", "--scope", "low",
                         stdin="- [MEDIUM] flaky test\n")
     assert code == 0
     d = doc["data"]
     assert [r["agent"] for r in d["reports"]] == ["testing", "security", "custom-agent"]
     assert d["recommendation"] == "GO-WITH-WARNINGS" and "Quality Gate" in d["pr_section"]
     gate = json.loads((env.repo / ".cadence/gate.json").read_text())
-    assert gate["recommendation"] == "GO-WITH-WARNINGS" and gate["scope"] == "high" and gate["timestamp"]
+    assert gate["recommendation"] == "GO-WITH-WARNINGS" and gate["scope"] == "low" and gate["timestamp"]
     shown = env.ok("gate", "show")
     assert shown["recommendation"] == d["recommendation"] and shown["reports"] == d["reports"]
     (env.repo / ".cadence/gate.json").write_text("{broken")
@@ -524,7 +524,7 @@ def test_finish_into_a_bare_origin_with_a_fake_gh(env: Env) -> None:
     _plan_file(env, "2026-06-01-feature-unrelated-newest.md",
                "---\ntitle: Unrelated\ntype: feature\nissues: [99]\n---\n## Summary\n\nUNRELATED PLAN\n")
     env.ok("loop", "start", "2026-01-01-feature-add-login.md", "--test", "true")
-    _gate(env, testing="**Verdict**: PASS\n- [LOW] tiny\n")
+    _gate(env, "--scope", "low", testing="**Verdict**: PASS\n- [LOW] tiny\n")  # the one reviewer low requires
     env.git(r, "add", ".env")  # a secret the user staged by mistake is unstaged again
     (r / ".worktrees/wt").mkdir(parents=True)
     env.git(r / ".worktrees/wt", "init", "-q")

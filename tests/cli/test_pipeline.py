@@ -224,3 +224,116 @@ def test_lock_held_gives_exit_3_after_wait(cli, project):
     with project_lock(project, "test holder"):
         r = cli("--root", project, "skip", "beads", "--reason", "x", "--wait", "0.2", "--json")
     assert r.code == 3 and "test holder" in r.json["error"]["message"]
+
+
+# ------------------------------------------------------------------ prompts sized to the depth (issue 11 item 3)
+
+def run_json(cli, root, step, *extra):
+    r = cli("--root", root, "run", step, "--preview", "--force", "--json", *extra)
+    assert r.code == 0, r
+    return r.json
+
+
+def test_review_dependencies_lead_to_the_artifacts_they_reviewed(cli, project):
+    produce(project, ["docs/plan.md", "docs/reviews/pre-review-prd.md", "docs/user-stories.md",
+                      "docs/reviews/pre-review-user-stories.md", "docs/coding-standards.md"])
+    assert cli("--root", project, "complete", "create-prd", "--force").code == 0
+    stories = run_json(cli, project, "user-stories")["data"]
+    assert stories["context"][:3] == ["docs/user-stories.md", "docs/plan.md", "docs/reviews/pre-review-prd.md"]
+    d = run_json(cli, project, "domain-modeling")["data"]
+    assert {"docs/user-stories.md", "docs/plan.md", "docs/coding-standards.md"} <= set(d["context"])
+    assert d["context"].index("docs/plan.md") < d["context"].index("docs/reviews/pre-review-user-stories.md")
+    assert "## Artifact: docs/plan.md (from create-prd)\n" in d["prompt"]  # completed: no note
+    assert "## Artifact: docs/user-stories.md (from user-stories, still pending: may be unfinished)" in d["prompt"]
+    cfg = project / ".cadence/config.yml"
+    cfg.write_text(cfg.read_text().replace("context-budget: 120000", "context-budget: 1"))
+    small = run_json(cli, project, "domain-modeling")["data"]
+    assert small["context"] == [] and set(d["context"]) == set(small["omitted"])
+    assert "- docs/plan.md (15 bytes)" in small["prompt"]
+
+
+def test_knowledge_whose_condition_is_false_is_not_injected(cli, repo):
+    assert cli("--root", repo, "init", "--no-input", "--project-type", "web-app", "--web-rendering", "ssr").code == 0
+    assert "web-app-auth-patterns" not in run_json(cli, repo, "tech-stack")["data"]["knowledge"]  # auth-flow: none
+    for depth, present in (("1", False), ("3", False), ("4", True), ("5", True)):
+        d = run_json(cli, repo, "review-vision", "--depth", depth)["data"]
+        assert ("multi-model-review-dispatch" in d["knowledge"]) is present
+        assert ("## Multi-Model Review\n" in d["prompt"]) is present and ("codex-review.json" in d["prompt"]) is present
+    assert "multi-model-review-dispatch" in run_json(cli, repo, "review-pr", "--depth", "2")["data"]["knowledge"]
+    cfg = repo / ".cadence/config.yml"
+    cfg.write_text(cfg.read_text().replace("auth-flow: none", "auth-flow: passkey"))
+    assert "web-app-auth-patterns" in run_json(cli, repo, "tech-stack")["data"]["knowledge"]
+
+
+def test_summaries_are_listed_with_the_way_to_the_deep_guidance(cli, project):
+    low = run_json(cli, project, "create-vision", "--depth", "2")["data"]
+    assert low["summarised"] == low["knowledge"] and low["knowledge"]
+    assert "## Summaries only" in low["prompt"] and "`cadence knowledge show NAME`" in low["prompt"]
+    assert all(f"\n- {k}" in low["prompt"] for k in low["knowledge"])
+    high = run_json(cli, project, "create-vision", "--depth", "3")["data"]
+    assert high["summarised"] == [] and "## Summaries only" not in high["prompt"]
+
+
+def test_run_json_estimates_tokens_beside_bytes(cli, project):
+    d = run_json(cli, project, "create-vision")["data"]
+    assert d["tokens"] == -(-d["bytes"] // 4)
+
+
+def test_progress_counts_skipped_steps_apart(cli, project):
+    produce(project, ["docs/vision.md"])
+    assert cli("--root", project, "complete", "create-vision").code == 0
+    assert cli("--root", project, "skip", "review-vision", "innovate-vision", "--reason", "solo").code == 0
+    prompt = run_json(cli, project, "create-prd")["data"]["prompt"]
+    assert "Progress: 1/54 steps completed, 2 skipped" in prompt
+
+
+def test_rerun_after_completion_warns_of_depth_downgrade_and_methodology_change(cli, project):
+    produce(project, ["docs/vision.md"])
+    assert cli("--root", project, "complete", "create-vision").code == 0  # deep preset: depth 5
+    same = cli("--root", project, "run", "create-vision", "--preview", "--json").json
+    assert not [w for w in same["warnings"] if "depth-downgrade" in w or "methodology-changed" in w]
+    lower = cli("--root", project, "run", "create-vision", "--preview", "--depth", "2", "--json").json
+    assert any(w.startswith("depth-downgrade: create-vision was completed at depth 5") for w in lower["warnings"])
+    cfg = project / ".cadence/config.yml"
+    cfg.write_text(cfg.read_text().replace("methodology: deep", "methodology: mvp"))
+    changed = cli("--root", project, "run", "create-vision", "--preview", "--json").json
+    assert any(w.startswith("methodology-changed: create-vision was completed under deep") for w in changed["warnings"])
+
+
+def test_a_backwards_phase_range_is_an_error_with_the_turned_range(cli, project):
+    for cmd in (("rework", "--phase", "3-1"), ("status", "--phase", "3-1")):
+        r = cli("--root", project, *cmd, "--json")
+        assert r.code == 1 and r.json["error"]["code"] == "UNKNOWN_PHASE"
+        assert "runs backwards" in r.json["error"]["message"] and "'1-3'" in r.json["error"]["hint"]
+    r = cli("--root", project, "rework", "--phase", "visoin", "--json")
+    assert r.code == 1 and "Did you mean 'vision'?" in r.json["error"]["hint"]
+
+
+@pytest.mark.parametrize("word,expected", [
+    ("prd", "Did you mean 'create-prd' or 'review-prd' or 'innovate-prd'?"),
+    ("tdd-standards", "Did you mean 'tdd'?"),
+    ("docs/plan.md", "Did you mean 'create-prd'"),
+    ("tehc-stack", "Did you mean 'tech-stack'?"),
+])
+def test_unknown_steps_get_the_steps_they_may_mean(cli, project, word, expected):
+    for cmd in ("run", "info"):
+        r = cli("--root", project, cmd, word, "--json")
+        assert r.code == 1 and r.json["error"]["hint"].startswith(expected), r
+
+
+def test_info_shows_the_rework_depth(cli, project):
+    produce(project, ["docs/vision.md"])
+    assert cli("--root", project, "complete", "create-vision").code == 0
+    assert cli("--root", project, "rework", "--phase", "vision", "--depth", "2").code == 0
+    d = cli("--root", project, "info", "create-vision", "--json").json["data"]
+    assert (d["depth"], d["depth_source"]) == (2, "rework --depth")
+    assert "depth 2 (set by rework --depth)" in cli("--root", project, "info", "create-vision").out
+    assert run_json(cli, project, "create-vision")["data"]["depth"] == 2
+
+
+def test_validate_is_not_valid_when_config_is_missing(cli, project):
+    (project / ".cadence/config.yml").unlink()
+    r = cli("--root", project, "validate", "--json")
+    assert r.code == 1 and r.json["error"]["code"] == "VALIDATION_FAILED"
+    assert r.json["data"]["valid"] is False
+    assert [p["file"] for p in r.json["data"]["problems"] if p["code"] == "CONFIG_MISSING"] == [".cadence/config.yml"]

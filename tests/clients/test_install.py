@@ -135,16 +135,47 @@ def test_user_change_to_an_owned_key_is_respected(project: Path) -> None:
 
 def test_opencode_agent_switch_respects_user_settings_and_restores(project: Path) -> None:
     oc = project / "opencode.json"
-    original = '{\n  "default_agent": "build",\n  "agent": {"plan": {"disable": false}}\n}\n'
+    original = '{\n  "agent": {"plan": {"disable": false}}\n}\n'
     oc.write_text(original)
     install(project, "--client", "opencode")
     cfg = json.loads(oc.read_text())
-    assert cfg["default_agent"] == "build"
+    assert cfg["default_agent"] == "architect"
     assert cfg["agent"]["plan"]["disable"] is False
     assert cfg["agent"]["build"]["disable"] is True
     assert cfg["mcp"]["cadence"]["type"] == "local"
     uninstall(project)
     assert oc.read_text() == original
+
+
+@pytest.mark.parametrize("default", ["build", "plan", "my-reviewer"])
+def test_opencode_users_default_agent_is_never_disabled(project: Path, default: str) -> None:
+    """A user who chose a default agent keeps it and the built-ins: no switch at all, and uninstall
+    gives back the exact bytes (comments, layout)."""
+    oc = project / "opencode.json"
+    original = '{\n  // mine\n  "default_agent": "' + default + '",\n  "agent": {"build": {"model": "x/y"}},\n}\n'
+    oc.write_text(original)
+    install(project, "--client", "opencode")
+    from cadence.clients.jsonc import loads
+    cfg = loads(oc.read_text())
+    assert cfg["default_agent"] == default and cfg["mcp"]["cadence"]
+    assert cfg["agent"] == {"build": {"model": "x/y"}}  # nothing disabled
+    assert set(install(project, "--client", "opencode")["counts"]) == {"keep"}  # idempotent
+    uninstall(project)
+    assert oc.read_text() == original
+
+
+def test_opencode_default_agent_chosen_after_install_gives_the_builtins_back(project: Path) -> None:
+    oc = project / "opencode.json"
+    install(project, "--client", "opencode")
+    cfg = json.loads(oc.read_text())
+    assert cfg["default_agent"] == "architect" and cfg["agent"]["build"]["disable"] is True
+    cfg["default_agent"] = "build"
+    oc.write_text(json.dumps(cfg, indent=2) + "\n")
+    install(project, "--client", "opencode")
+    cfg = json.loads(oc.read_text())
+    assert cfg["default_agent"] == "build" and "agent" not in cfg
+    uninstall(project)
+    assert json.loads(oc.read_text()) == {"default_agent": "build"}
 
 
 def test_dry_run_writes_nothing(project: Path) -> None:

@@ -63,6 +63,29 @@ def test_opencode_agents_use_permission_not_tools(arts: dict) -> None:
                                       ("default_agent",)]
 
 
+def opencode_offers(permission: dict, tool: str) -> bool:
+    """OpenCode's rule: the last permission key matching the tool's name decides (`*` is a wildcard)."""
+    import fnmatch
+    action = "allow"
+    for key, value in permission.items():
+        if fnmatch.fnmatchcase(tool, key):
+            action = value if isinstance(value, str) else value.get("*", "allow")
+    return action != "deny"
+
+
+def test_opencode_agents_get_exactly_their_cadence_tools(arts: dict) -> None:
+    from cadence.content.loader import load_agents
+    from cadence.mcp.tools import TOOLS
+    agents, _ = load_agents()
+    for name, agent in agents.items():
+        perm = fm(arts["opencode"][f".opencode/agents/{name}.md"].content)["permission"]
+        offered = {t for t in TOOLS if opencode_offers(perm, f"cadence_{t}")}
+        assert offered == set(agent["mcp"]), name
+    audit = fm(arts["opencode"][".opencode/agents/audit.md"].content)["permission"]
+    assert list(audit)[-3:] == ["cadence_*", "cadence_change_scope", "cadence_plan_load"]  # deny first, then allow
+    assert audit["websearch"] == "deny" and audit["edit"] == "deny"
+
+
 def test_codex_agents_and_mcp_are_valid_toml(arts: dict) -> None:
     a = tomllib.loads(arts["codex"][".codex/agents/architect.toml"].content)
     assert set(a) >= {"name", "description", "developer_instructions"}

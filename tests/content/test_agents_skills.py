@@ -82,3 +82,21 @@ def test_agent_skills_and_mcp_tools_exist(agents):
     for a in agents.values():
         assert set(a["skills"]) <= set(packs), a["name"]
         assert set(a["mcp"]) <= ALL_TOOLS, (a["name"], set(a["mcp"]) - ALL_TOOLS)
+
+
+# a development pack over a project type's domain carries that type's entries (issue 14)
+PACK_CATEGORY = {"backend-development": "backend-", "mobile-development": "mobile-app-",
+                 "frontend-development": "web-app-", "data-engineering": "data-pipeline-",
+                 "security-hardening": "web-app-", "api-design": "backend-", "database-design": "backend-"}
+
+
+def test_skill_packs_carry_their_domain_entries():
+    packs, _ = load_skills()
+    assert packs["backend-development"]["entries"][0] == "backend-architecture"
+    for name in ("backend-api-design", "backend-async-patterns", "backend-worker-patterns", "backend-auth-patterns"):
+        assert name in packs["backend-development"]["entries"], name
+    assert len([e for e in packs["mobile-development"]["entries"] if e.startswith("mobile-app-")]) >= 8
+    for pack, prefix in PACK_CATEGORY.items():
+        assert any(e.startswith(prefix) for e in packs[pack]["entries"]), pack
+    for pack in packs.values():
+        assert len(pack["entries"]) == len(set(pack["entries"])), pack["name"]

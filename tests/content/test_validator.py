@@ -59,7 +59,7 @@ def test_a_valid_library_has_no_problems(tmp_path):
     (step("b", order=150), ("STEP_ORDER_RANGE", "pipeline/vision/b.md", "order")),
     (step("b", order=16, kb="[missing-entry]"), ("KNOWLEDGE_MISSING", "pipeline/vision/b.md", "knowledge-base")),
     (step("b", order=16, body="## Purpose\n\nonly"), ("STEP_SECTION_MISSING", "pipeline/vision/b.md", "## Inputs")),
-    (step("b", order=16, extra="colour: red\n"), ("STEP_FIELD_INVALID", "pipeline/vision/b.md", "colour")),
+    (step("b", order=16, extra="colour: red\n"), ("STEP_FIELD_UNKNOWN", "pipeline/vision/b.md", "colour")),
     (step("b", order=16, extra="when: 'a =='\n"), ("STEP_FIELD_INVALID", "pipeline/vision/b.md", "when")),
     (step("B", order=16), ("STEP_FIELD_INVALID", "pipeline/vision/b.md", "name")),
     (step("c", order=16), ("STEP_NAME_MISMATCH", "pipeline/vision/b.md", "name")),
@@ -70,6 +70,13 @@ def test_a_valid_library_has_no_problems(tmp_path):
 ])
 def test_each_defect_is_reported_with_file_and_field(tmp_path, text, expected):
     assert expected in codes(library(tmp_path, {"a": step("a"), "b": text}))
+
+
+def test_a_step_with_an_unknown_field_is_kept_with_a_warning_so_its_dependents_stay_valid(tmp_path):
+    from cadence.project.validate import WARNING_CODES
+    lib = library(tmp_path, {"a": step("a", extra="colour: red\n"), "b": step("b", order=16, deps="[a]")})
+    assert codes(lib) == [("STEP_FIELD_UNKNOWN", "pipeline/vision/a.md", "colour")]
+    assert "STEP_FIELD_UNKNOWN" in WARNING_CODES
 
 
 def test_cycles_are_named(tmp_path):

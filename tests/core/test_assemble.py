@@ -103,3 +103,44 @@ def test_instructions_layers():
     res = assemble(make(instructions=("g", None, "inline")))
     assert "### Global Instructions\n\ng" in res.prompt and "### Inline Instructions\n\ninline" in res.prompt
     assert "(No user instructions provided.)" in assemble(make()).prompt
+
+
+DEEP_BODY = """## Expected Outputs
+
+- `docs/review.md`.
+- (depth 4+) Also `docs/review/summary.md`,
+  continued.
+
+```markdown
+## Multi-Model Review (depth 4+)
+kept: a code block is never a heading
+```
+
+## Multi-Model Review (depth 4+)
+
+Ask another CLI.
+
+### Fallback
+
+Self-review.
+
+## Mode Detection
+
+Check files.
+"""
+
+
+def test_sections_and_items_tagged_for_deeper_depths_are_absent_below_them():
+    low = specialise(DEEP_BODY, 3)
+    assert "Ask another CLI" not in low and "### Fallback" not in low and "summary.md" not in low
+    assert "continued" not in low and "## Mode Detection" in low and "`docs/review.md`" in low
+    assert "kept: a code block is never a heading" in low and "## Multi-Model Review (depth 4+)\nkept" in low
+    high = specialise(DEEP_BODY, 4)
+    assert "## Multi-Model Review\n\nAsk another CLI." in high and "### Fallback" in high
+    assert "- Also `docs/review/summary.md`,\n  continued." in high and "(depth 4+) Also" not in high
+
+
+def test_a_tagged_subsection_ends_at_the_next_heading_of_its_level():
+    body = "## A\n\nx\n\n### B (deep)\n\ny\n\n### C\n\nz\n"
+    assert specialise(body, 2) == "## A\n\nx\n\n### C\n\nz"
+    assert specialise(body, 5) == "## A\n\nx\n\n### B\n\ny\n\n### C\n\nz"

@@ -74,7 +74,7 @@ def test_a_call_per_tool_family(project: Path) -> None:
             assert not err and len(data["eligible"]) <= 2
             first = data["eligible"][0]["name"]
             err, data, text = await call(s, "pipeline_run", {"step": first})
-            assert not err and data["status"] == "in_progress" and "prompt" not in data and len(text) > 500
+            assert not err and data["status"] == "in_progress" and len(text) > 500 and data["prompt"] == text
             err, data, _ = await call(s, "pipeline_status", {"compact": True})
             assert not err and data["progress"]["in_progress"] == 1
             err, data, _ = await call(s, "pipeline_complete", {"step": first})
@@ -141,6 +141,31 @@ def test_a_call_per_tool_family(project: Path) -> None:
             assert any(p.name == "pipeline-create-vision" for p in prompts)
             got = await s.get_prompt("pipeline-create-vision", {})
             assert len(got.messages[0].content.text) > 500
+    asyncio.run(go())
+
+
+def test_a_text_payload_reaches_the_model_whichever_form_the_client_forwards(project: Path) -> None:
+    """Claude Code and Codex hand the model `structuredContent` when there is one, OpenCode and Gemini CLI the text:
+    both forms must carry the whole payload, and for a text payload the text is that text itself."""
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "init"], cwd=project, check=True)
+
+    async def go() -> None:
+        async with session(project, "all") as s:
+            _, saved, _ = await call(s, "plan_save", {"content": PLAN})
+            await call(s, "repl_init", {"plan": saved["file"], "test": f"{sys.executable} -c pass"})
+            _, note, _ = await call(s, "session_save", {"summary": "chose SQLite for the cart"})
+            checks = [("pipeline_run", {"step": "create-vision"}, "prompt", "# System"),
+                      ("plan_load", {"name": saved["file"]}, "content", "- [ ] Task 1: Cart model"),
+                      ("knowledge_get", {"name": "vision-craft"}, "content", "vision"),
+                      ("repl_summary", {}, "markdown", "Cart model"),
+                      ("session_load", {"id": note["id"]}, "content", "chose SQLite for the cart")]
+            for tool, args, key, marker in checks:
+                err, data, text = await call(s, tool, args)
+                assert not err, (tool, data)
+                assert marker in data[key] and data[key] == text, tool
+                assert not text.lstrip().startswith("{"), tool  # readable text, not JSON
+            err, data, text = await call(s, "pipeline_next", {"count": 1})
+            assert not err and json.loads(text) == data  # a JSON result: the text mirrors it
     asyncio.run(go())
 
 

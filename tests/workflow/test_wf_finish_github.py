@@ -40,7 +40,7 @@ def test_finish_stages_safely_pushes_and_creates_pr(repo: Path, fake_gh: Path) -
     start_loop(repo, plan, test="true")
     verify_loop(repo)
     report_loop(repo, "pass", "")
-    gate_summary(repo, [("testing", "**Verdict**: PASS")])
+    gate_summary(repo, [("testing", "**Verdict**: PASS")], "low")  # the one reviewer scope low requires
     (repo / ".worktrees/x").mkdir(parents=True)
     (repo / ".worktrees/x/f.txt").write_text("x")
     gh_respond(fake_gh, {"pr list": {"stdout": []}, "pr create": {"stdout": "https://github.com/o/r/pull/5\n"}})

@@ -176,7 +176,7 @@ def cmd_configure(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
             cfg["models"] = models
         else:
             cfg.pop("models", None)
-        atomic_write(root / paths.CONFIG, dump_config(cfg))
+        atomic_write(root, root / paths.CONFIG, dump_config(cfg))
     data: dict[str, Any] = {"models": models}
     lines = [f"{paint('✓', '32')} models: " + (", ".join(f"{k}={v}" for k, v in models.items() if k != "agents")
                                                or "client defaults")]
@@ -304,8 +304,10 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     lines = [f"{paint('✓', '32') if c['ok'] else paint('✗', '31')} {c['name']}: {c['message']}"
              + ("" if c["ok"] else f"\n    fix: {c.get('fix', '')}") for c in data["checks"]]
     for r in data["repairs"]:
-        if r["action"] == "reinstalled":
-            lines.append(f"repaired: reinstalled {len(r['files'])} missing file(s)")
+        if r["action"] in ("reinstalled", "cleaned"):
+            what = "reinstalled" if r["action"] == "reinstalled" else "removed"
+            lines.append(f"repaired: {what} {len(r['files'])} " + ("missing file(s)" if what == "reinstalled" else
+                                                                    "leftover temporary file(s)"))
             continue
         done = len(r.get("completed", []))
         lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else

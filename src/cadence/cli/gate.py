@@ -1,4 +1,4 @@
-"""gate summary --report AGENT=FILE… [--scope S] | gate show."""
+"""gate summary --report AGENT=FILE… [--scope S] [--allow-missing AGENT… --reason R] | gate show."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ def add_gate(p: argparse.ArgumentParser) -> None:
     a = s.add_parser("summary", help="aggregate sub-agent reports into GO / GO-WITH-WARNINGS / NO-GO")
     a.add_argument("--report", action="append", default=[], metavar="AGENT=FILE",
                    help="one sub-agent report (FILE '-' = stdin); repeatable")
-    a.add_argument("--scope", help="the change scope to record (default: computed from the working tree)")
+    a.add_argument("--scope", metavar="SCOPE", help="trivial, low, standard or high: whose reviewers are required "
+                   "(default: computed from the working tree, as 'cadence scope')")
+    a.add_argument("--allow-missing", action="append", default=[], metavar="AGENT",
+                   help="a required reviewer that may be missing (repeatable; needs --reason, recorded as a decision)")
+    a.add_argument("--reason", help="why the reviewers given with --allow-missing may be missing")
     a.set_defaults(func=cmd_summary)
     a = s.add_parser("show", help="the last gate result")
     a.set_defaults(func=cmd_show)
@@ -54,17 +58,15 @@ def _text(d: dict[str, Any]) -> str:
 
 
 def cmd_summary(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.cli._wf import require
     from cadence.project.review import gate_summary
-    root = ctx.root()
-    d = gate_summary(root, _reports(args.report), args.scope)
-    from cadence.project.paths import CONFIG
-    if not (root / CONFIG).is_file():
-        from cadence.project.workflow import exclude_runtime
-        exclude_runtime(root)  # gate.json is runtime state: keep it out of an uninitialised repo's status
+    d = gate_summary(require(ctx.root()), _reports(args.report), args.scope, args.allow_missing,
+                     args.reason)  # runtime state excluded there
     return d, _text(d)
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from cadence.cli._wf import require
     from cadence.project.review import gate_show
-    d = gate_show(ctx.root())
+    d = gate_show(require(ctx.root()))
     return d, f"Gate of {d.get('timestamp')}\n" + _text(d)

@@ -246,9 +246,8 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
                   keep_finished: bool = False) -> dict[str, Any]:
     """Build the new .cadence/ in a temporary directory, then move it into place (backing up the old one)."""
     from cadence.core.resolve import resolve
-    from cadence.project import paths
+    from cadence.project import fsio, paths
     from cadence.project.config import dump_config
-    from cadence.project.fsio import atomic_write
     from cadence.project.gitignore import ensure_gitignore
     from cadence.project.state import new_state, normalise, parse_state
     pipeline = resolve(index, config)
@@ -259,7 +258,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
     old_state: dict[str, Any] | None = None
     if keep_finished and (target / "state.json").is_file():
         try:
-            old_state = parse_state((target / "state.json").read_text(encoding="utf-8"))
+            old_state = parse_state(fsio.read_text(root, target / "state.json"))
         except (CadenceError, OSError, UnicodeDecodeError):
             old_state = None
     if old_state:
@@ -268,22 +267,23 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
                 state["steps"][name] = entry
                 kept += 1
     normalise(state)
-    tmp = Path(tempfile.mkdtemp(prefix=".cadence.init-", dir=root))
+    ensure_gitignore(root)  # first, so a killed init leaves only ignored litter (.cadence.init-*/)
+    tmp = Path(tempfile.mkdtemp(prefix=fsio.INIT_LITTER, dir=fsio.real_path(root, root)))
     try:
         (tmp / "instructions").mkdir()
         (tmp / "knowledge").mkdir()
         (tmp / "plans").mkdir()
         (tmp / "config.yml").write_text(dump_config(config), encoding="utf-8")
         (tmp / "decisions.jsonl").write_text("", encoding="utf-8")
-        atomic_write(tmp / "state.json", json.dumps(state, indent=1) + "\n")
+        fsio.atomic_write(root, tmp / "state.json", json.dumps(state, indent=1) + "\n")
         if target.exists():  # reinitialising resets the pipeline only: keep everything else cadence holds
             for name in CARRIED_FILES:
                 if (target / name).is_file():
-                    shutil.copy2(target / name, tmp / name)
+                    fsio.copy_file(root, target / name, root, tmp / name)
             for sub in CARRIED_DIRS:
                 if (target / sub).is_dir():
                     shutil.rmtree(tmp / sub, ignore_errors=True)
-                    shutil.copytree(target / sub, tmp / sub)
+                    shutil.copytree(fsio.real_path(root, target / sub), tmp / sub, symlinks=True)
         backup = None
         if target.exists():
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -301,7 +301,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    ensure_gitignore(root)
+    fsio.clean_init_litter(root)
     return {"root": str(root), "config": paths.CONFIG, "methodology": config["methodology"],
             "project_type": config["project"].get("type"), "mode": mode, "clients": config["clients"],
             "steps": len(seeded), "backup": backup, "kept": kept}

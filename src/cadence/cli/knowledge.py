@@ -1,4 +1,4 @@
-"""`cadence knowledge list|show|search|override|reset`."""
+"""`cadence knowledge list|show|search|stale|override|reset`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ def add_knowledge(p: argparse.ArgumentParser) -> None:
     search.add_argument("query", nargs="+")
     search.add_argument("--limit", type=int, default=20)
     search.set_defaults(func=cmd_search)
+    st = subs.add_parser("stale", help="entries due for review, or pinning a version past end of life")
+    st.add_argument("--as-of", metavar="YYYY-MM-DD", help="judge against this date instead of today")
+    st.set_defaults(func=cmd_stale)
     ov = subs.add_parser("override", help="copy an entry to .cadence/knowledge/ to edit it for this project")
     ov.add_argument("name")
     ov.add_argument("--force", action="store_true", help="replace an existing override")
@@ -60,6 +63,30 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     data = search(_root(ctx), " ".join(args.query), args.limit)
     text = "\n".join(f"  {r['name']} ({r['category']}) — {r['description']}" for r in data["results"])
     return data, text or f"No entry matches {data['query']!r}."
+
+
+def cmd_stale(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    from datetime import date
+
+    from cadence.errors import USAGE, CadenceError
+    from cadence.project.knowledge import stale, stale_reason
+    as_of = None
+    if args.as_of is not None:
+        try:
+            as_of = date.fromisoformat(args.as_of)
+        except ValueError:
+            raise CadenceError("USAGE", f"--as-of {args.as_of!r} is not a date",
+                               "Use YYYY-MM-DD, e.g. --as-of 2027-06-30.", USAGE) from None
+    data = stale(_root(ctx), as_of)
+    if data["stale"]:
+        lines = [f"{len(data['stale'])} of {data['checked']} entries need review on {data['as_of']}:"]
+        lines += [f"  {s['name']} ({s['category']}): {stale_reason(s)}" for s in data["stale"]]
+    else:
+        lines = [f"All {data['checked']} reviewed entries are within their review window on {data['as_of']}, "
+                 "and no pinned version is past end of life."]
+    if data["untracked"]:
+        lines.append(f"Without last-reviewed/volatility (not judged): {', '.join(data['untracked'])}")
+    return data, "\n".join(lines)
 
 
 def cmd_override(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

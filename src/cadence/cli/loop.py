@@ -8,6 +8,7 @@ from typing import Any
 
 from cadence.cli._wf import require
 from cadence.cli.output import Context, paint, sub
+from cadence.errors import PRECONDITION
 
 MARK = {"passed": ("✓", "32"), "failed": ("✗", "31"), "skipped": ("⊘", "2"), "in_progress": ("▶", "33"),
         "pending": ("○", "0")}
@@ -92,7 +93,9 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     return d, render(d)
 
 
-def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str, int]:
+    """Exit 0 when green, 2 (PRECONDITION) when red: `cadence loop verify && …` works; the JSON still
+    carries the evidence (`ok: true`, `data.green: false`)."""
     from cadence.project.loop import verify_loop
     d = verify_loop(require(ctx.root()))
     lines = [paint("✓ verify green", "32") if d["green"] else paint("✗ verify red", "31")]
@@ -103,7 +106,9 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         if e["exit_code"] != 0:
             tail = "\n".join(e["tail"].rstrip().splitlines()[-15:])
             lines.append("    " + tail.replace("\n", "\n    "))
-    return d, "\n".join(lines)
+        if e.get("hint"):
+            lines.append(paint("  hint: ", "33") + e["hint"])
+    return d, "\n".join(lines), 0 if d["green"] else PRECONDITION
 
 
 def cmd_report(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

@@ -239,6 +239,7 @@ def cmd_info(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
                       f"({pr['completed'] + pr['skipped']}/{pr['enabled']})")
     lines = [f"{paint(data['name'], '1')} — {data['description']}",
              f"  phase {data['phase']} · order {data['order']} · status {data['status']} · depth {data['depth']}"
+             + (f" (set by {data['depth_source']})" if data["depth_source"] == "rework --depth" else "")
              + (" · if-needed" if data["conditional"] else "")]
     if data["reason"]:
         lines.append(f"  {data['reason']}")

@@ -28,7 +28,7 @@ from typing import Any
 from cadence.clients import ORDER, renderer
 from cadence.clients.base import Block, File, Keys, RenderContext
 from cadence.errors import ASSEMBLY, USAGE, CadenceError
-from cadence.project import blocks, paths
+from cadence.project import blocks, fsio, paths
 
 MANIFEST_VERSION = 1
 NEW_SUFFIX = ".cadence-new"
@@ -73,9 +73,14 @@ def scope_base(root: Path | None, scope: str) -> Path:
     return root
 
 
-def load_manifest(path: Path) -> dict[str, Any]:
+def manifest_root(root: Path | None, scope: str) -> Path | None:
+    """What the manifest's reads and writes are confined to: the repository; the user's own config dir is not."""
+    return root if scope == "project" else None
+
+
+def load_manifest(path: Path, confine: Path | None) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(fsio.read_text(confine, path))
     except FileNotFoundError:
         return {"version": MANIFEST_VERSION, "entries": [], "dirs": []}
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -98,17 +103,16 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def save_manifest(path: Path, manifest: dict[str, Any]) -> bool:
-    from cadence.project.fsio import atomic_write
+def save_manifest(path: Path, manifest: dict[str, Any], confine: Path | None) -> bool:
     manifest["entries"].sort(key=lambda e: (e["path"], e["type"]))
     manifest["dirs"] = sorted(set(manifest["dirs"]))
     text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if fsio.read_text(confine, path) == text:
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    atomic_write(path, text)
+    fsio.atomic_write(confine, path, text)
     return True
 
 
@@ -222,6 +226,7 @@ class Writer:
         self.real_base = base.resolve()
         self.dry_run = dry_run
         self.confined = confined
+        self.root = base if confined else None  # what fsio confines every access to
         self.created_dirs: list[str] = []
 
     def abs(self, rel: str) -> Path:
@@ -244,14 +249,13 @@ class Writer:
 
     def read(self, rel: str) -> bytes | None:
         try:
-            return self.abs(rel).read_bytes()
+            return fsio.read_bytes(self.root, self.abs(rel))
         except (FileNotFoundError, NotADirectoryError):
             return None
 
     def write(self, rel: str, data: bytes) -> None:
         if self.dry_run:
             return
-        from cadence.project.fsio import atomic_write
         path = self.target(rel)
         missing = []
         d = path.parent
@@ -263,15 +267,12 @@ class Writer:
                 self.created_dirs.append(m.relative_to(self.base).as_posix())
             except ValueError:
                 pass
-        atomic_write(path, data)
+        fsio.atomic_write(self.root, path, data)
 
     def delete(self, rel: str) -> None:
         if self.dry_run:
             return
-        try:
-            self.abs(rel).unlink()
-        except FileNotFoundError:
-            pass
+        fsio.unlink(self.root, self.abs(rel), missing_ok=True)
 
 
 def _text(data: bytes | None) -> str | None:
@@ -344,7 +345,7 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
         # install leaves the same tree and `git status` shows only the manifest.
         made_dir = not cadence_dir.exists()
         if made_dir:
-            cadence_dir.mkdir()
+            fsio.mkdirs(root, cadence_dir)
         created_lock = not (root / lock_rel).exists()
         drop_lock = False
         try:
@@ -356,17 +357,17 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
                     if created_lock and not (root / paths.CONFIG).is_file():
                         drop_lock = True
                     elif created_lock:  # install made .cadence/.lock: uninstall (or this failure) removes it again
-                        m = load_manifest(mpath)
+                        m = load_manifest(mpath, root)
                         if m["entries"] and not m.get("created_lock"):
                             m["created_lock"] = True
-                            save_manifest(mpath, m)
+                            save_manifest(mpath, m, root)
                         drop_lock = not m["entries"]
         finally:
             if drop_lock:
-                (root / lock_rel).unlink(missing_ok=True)
+                fsio.unlink(root, root / lock_rel, missing_ok=True)
                 if made_dir and not mpath.exists():
                     try:
-                        cadence_dir.rmdir()
+                        fsio.rmdir(root, cadence_dir)
                     except OSError:
                         pass
     return _install(ctx, base, mpath, clients, dry_run, force)
@@ -374,10 +375,10 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
 
 def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dry_run: bool,
              force: bool, made_dirs: list[str] | None = None) -> dict[str, Any]:
-    manifest = load_manifest(mpath)
+    w = Writer(base, dry_run, confined=ctx.scope == "project")
+    manifest = load_manifest(mpath, w.root)
     entries = {(e["path"], e["type"]): e for e in manifest["entries"]}
     arts = render(ctx, clients)
-    w = Writer(base, dry_run, confined=ctx.scope == "project")
     w.created_dirs += made_dirs or []
     plan: list[dict[str, Any]] = []
     warnings: list[str] = []
@@ -417,7 +418,7 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
             manifest.setdefault("version", MANIFEST_VERSION)
             manifest["scope"] = ctx.scope
             if manifest["entries"]:
-                save_manifest(mpath, manifest)
+                save_manifest(mpath, manifest, w.root)
         raise
     # files an earlier version shipped for these clients that this one no longer renders
     dropped = False
@@ -441,9 +442,9 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
             if path in keep_dirs or path in mpath.parents:
                 continue
             try:
-                path.rmdir()
+                fsio.rmdir(w.root, path)
                 manifest["dirs"].remove(d)
-            except OSError:
+            except (OSError, CadenceError):
                 pass
     manifest["entries"] = list(entries.values())
     manifest["version"] = MANIFEST_VERSION
@@ -451,7 +452,7 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
     manifest["dirs"] = sorted(set(manifest["dirs"]) | set(w.created_dirs))
     changed = [p for p in plan if p["action"] not in ("keep", "skip")]
     if not dry_run and (changed or mpath.exists() or manifest["entries"]):
-        save_manifest(mpath, manifest)
+        save_manifest(mpath, manifest, w.root)
     counts: dict[str, int] = {}
     for p in plan:
         counts[p["action"]] = counts.get(p["action"], 0) + 1
@@ -736,7 +737,7 @@ def uninstall(root: Path | None, clients: list[str] | None = None, scope: str = 
               dry_run: bool = False) -> dict[str, Any]:
     base = scope_base(root, scope)
     mpath = manifest_path(root, scope)
-    manifest = load_manifest(mpath)
+    manifest = load_manifest(mpath, manifest_root(root, scope))
     if not manifest["entries"] and not mpath.exists():
         return {"clients": clients or [], "scope": scope, "plan": [], "counts": {}, "warnings": [],
                 "message": "nothing installed"}
@@ -777,27 +778,21 @@ def _uninstall(root: Path | None, base: Path, mpath: Path, manifest: dict[str, A
     if not dry_run:
         manifest["entries"] = keep
         if keep:
-            save_manifest(mpath, manifest)
+            save_manifest(mpath, manifest, w.root)
         else:
-            try:
-                mpath.unlink()
-            except FileNotFoundError:
-                pass
+            fsio.unlink(w.root, mpath, missing_ok=True)
             if manifest.get("created_lock") and root is not None:
-                try:
-                    (root / paths.LOCK).unlink()
-                except FileNotFoundError:
-                    pass
+                fsio.unlink(root, root / paths.LOCK, missing_ok=True)
         for d in sorted(manifest.get("dirs", []), key=lambda p: p.count("/"), reverse=True):
             try:
-                (base / d).rmdir()
+                fsio.rmdir(w.root, base / d)
             except FileNotFoundError:
                 pass
-            except OSError:
+            except (OSError, CadenceError):
                 dirs_left.append(d)
         if keep:
             manifest["dirs"] = dirs_left
-            save_manifest(mpath, manifest)
+            save_manifest(mpath, manifest, w.root)
     counts: dict[str, int] = {}
     for p in plan:
         counts[p["action"]] = counts.get(p["action"], 0) + 1
@@ -810,14 +805,15 @@ def _uninstall(root: Path | None, base: Path, mpath: Path, manifest: dict[str, A
 def drift(root: Path | None, scope: str = "project") -> dict[str, Any]:
     base = scope_base(root, scope)
     mpath = manifest_path(root, scope)
-    manifest = load_manifest(mpath)
+    confine = manifest_root(root, scope)
+    manifest = load_manifest(mpath, confine)
     version = _version()
     modified, missing, stale, pending = [], [], [], []
     for e in manifest["entries"]:
         cur = None
         try:
-            cur = (base / e["path"]).read_bytes()
-        except OSError:
+            cur = fsio.read_bytes(confine, base / e["path"])
+        except (OSError, CadenceError):
             pass
         if e.get("pending") and (base / (e["path"] + NEW_SUFFIX)).exists():
             pending.append(e["path"] + NEW_SUFFIX)

@@ -42,7 +42,27 @@ def opencode_permission(agent: dict[str, Any]) -> dict[str, Any]:
     out["task"] = task
     if "skill" not in tools:
         out["skill"] = "deny"
+    if "web" not in tools:
+        out["websearch"] = "deny"
+    # OpenCode names an MCP tool `<server>_<tool>` and gates it by that name; the last matching rule wins,
+    # so the catch-all deny comes first and the agent's own tools are allowed after it.
+    out[f"{SERVER}_*"] = "deny"
+    out.update({f"{SERVER}_{m}": "allow" for m in agent.get("mcp") or []})
     return out
+
+
+def user_default_agent(path: Path) -> str | None:
+    """The `default_agent` the config file names, if any. When it names another agent than cadence's
+    architect, the user chose their default: cadence leaves the built-in agents alone (disabling the one
+    named would make every `opencode run` fail with "default agent not found"). An unreadable file is the
+    engine's to report."""
+    from cadence.clients.jsonc import JsoncError, loads
+    try:
+        data = loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, JsoncError, ValueError):
+        return None
+    value = data.get("default_agent") if isinstance(data, dict) else None
+    return None if value is None else str(value)
 
 
 # `steps` (ex-`maxSteps`): the most agentic iterations per request. Reviewers are bounded tightly so a
@@ -77,11 +97,12 @@ class OpenCode(Renderer):
         if ctx.env:
             entry["environment"] = ctx.env
         keys = [Key(("mcp", SERVER), entry)]
-        if any(a["name"] == "architect" and a["mode"] == "primary" for a in ctx.agents.values()):
+        cfg = self.config_file(ctx.base, base if ctx.scope == "user" else "")
+        if any(a["name"] == "architect" and a["mode"] == "primary" for a in ctx.agents.values()) \
+                and user_default_agent(ctx.base / cfg) in (None, "architect"):
             keys += [Key(("agent", "build", "disable"), True, default=True),
                      Key(("agent", "plan", "disable"), True, default=True),
                      Key(("default_agent",), "architect", default=True)]
-        cfg = self.config_file(ctx.base, base if ctx.scope == "user" else "")
         out.append(Keys(cfg, "json", keys, "mcp"))
         return out
 

@@ -127,7 +127,11 @@ def build_pipeline_index(cdir: Path) -> dict[str, Any]:
             data, body = _read_doc(path, rel, problems)
             if data is None:
                 continue
-            meta = _validate(StepMeta, data, rel, problems, "STEP_FIELD_INVALID")
+            unknown = sorted(set(data) - {f.alias or n for n, f in StepMeta.model_fields.items()})
+            for key in unknown:  # kept with a warning: dropping the step would make its dependents look broken
+                _problem(problems, "STEP_FIELD_UNKNOWN", rel, str(key), "unknown field (ignored)")
+            meta = _validate(StepMeta, {k: v for k, v in data.items() if k not in unknown}, rel, problems,
+                             "STEP_FIELD_INVALID")
             if meta is None:
                 continue
             if meta.name != path.stem:
@@ -304,7 +308,9 @@ def build_knowledge_index(base: Path, label_root: str) -> dict[str, Any]:
             continue
         check_knowledge_body(body, rel, problems, len(path.read_text(encoding="utf-8").splitlines()))
         entries[meta.name] = {"name": meta.name, "description": meta.description, "topics": meta.topics,
-                              "applies_to": meta.applies_to, "category": path.parent.name, "path": rel}
+                              "applies_to": meta.applies_to, "category": path.parent.name, "path": rel,
+                              "last_reviewed": meta.last_reviewed.isoformat() if meta.last_reviewed else None,
+                              "volatility": meta.volatility, "pins": meta.pins}
     return {"entries": entries, "problems": problems}
 
 

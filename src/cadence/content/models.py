@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -52,12 +53,16 @@ class StepMeta(_Strict):
     @field_validator("when")
     @classmethod
     def _predicate(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                compile_predicate(v)
-            except PredicateError as exc:
-                raise ValueError(f"invalid predicate: {exc}") from None
-        return v
+        return _valid_predicate(v)
+
+
+def _valid_predicate(v: str | None) -> str | None:
+    if v is not None:
+        try:
+            compile_predicate(v)
+        except PredicateError as exc:
+            raise ValueError(f"invalid predicate: {exc}") from None
+    return v
 
 
 class KnowledgeMeta(_Strict):
@@ -65,6 +70,33 @@ class KnowledgeMeta(_Strict):
     description: Annotated[str, Field(min_length=1, max_length=400)]
     topics: list[str] = []
     applies_to: list[Literal[TYPE_NAMES]] = Field(default=[], alias="applies-to")  # type: ignore[valid-type]
+    # freshness (docs/authoring.md): when a person last checked the entry, how fast its topic moves, and the
+    # product versions it names (checked against content/eol.yml by `cadence knowledge stale`)
+    last_reviewed: date | None = Field(default=None, alias="last-reviewed")
+    volatility: Literal["low", "medium", "high"] | None = None
+    pins: dict[Name, Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]*$")]] = {}
+    when: str | None = None  # injected only when this predicate (config + run.depth/step/category) is not false
+
+    @field_validator("last_reviewed", mode="before")
+    @classmethod
+    def _a_date(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, date | str):
+            raise ValueError("must be a date (YYYY-MM-DD)")
+        return v
+
+    @field_validator("pins", mode="before")
+    @classmethod
+    def _quoted_versions(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for product, version in v.items():
+                if not isinstance(version, str):
+                    raise ValueError(f"{product}: quote the version ({product}: \"{version}\"); YAML reads 3.10 as 3.1")
+        return v
+
+    @field_validator("when")
+    @classmethod
+    def _predicate(cls, v: str | None) -> str | None:
+        return _valid_predicate(v)
 
 
 class PresetStep(_Strict):

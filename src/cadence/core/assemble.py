@@ -17,7 +17,9 @@ DEPTH_MEANINGS = {
     5: ("Exhaustive", "every angle, trade-off and implication, cross-checked against the other artifacts"),
 }
 _TAG = re.compile(r"^(\s*[-*]\s+)\((mvp|deep|depth ([1-5])\+)\)\s*")
+_HEADING = re.compile(r"^(#{2,4}) (.*?)(?:\s+\((deep|depth ([1-5])\+)\))?\s*$")
 _DEPTH_LINE = re.compile(r"^\s*[-*]\s+Depth ([1-5]):")
+TOKEN_BYTES = 4  # the token estimate: UTF-8 bytes / 4, the usual rule of thumb for English text and code
 
 
 class Knowledge:
@@ -30,25 +32,27 @@ class Knowledge:
 
 
 class Artifact:
-    """A file of project context; `step` is the step that produced it."""
+    """A file of project context; `step` is the step that produced it, `note` what the reader should know
+    about it (e.g. "reviewed by review-prd", "create-prd is pending")."""
 
-    __slots__ = ("path", "content", "step")
+    __slots__ = ("path", "content", "step", "note")
 
-    def __init__(self, path: str, content: str, step: str = "") -> None:
-        self.path, self.content, self.step = path, content, step
+    def __init__(self, path: str, content: str, step: str = "", note: str = "") -> None:
+        self.path, self.content, self.step, self.note = path, content, step, note
 
 
 class AssemblyInput:
     """Everything assembly needs; artifacts in priority order, `existing` = the step's own outputs."""
 
     def __init__(self, *, step: str, body: str, methodology: str, depth: int, depth_source: str, completed: int,
-                 total: int, knowledge: list[Knowledge] | None = None, artifacts: list[Artifact] | None = None,
-                 existing: list[Artifact] | None = None, decisions: list[str] | None = None,
+                 total: int, skipped: int = 0, knowledge: list[Knowledge] | None = None,
+                 artifacts: list[Artifact] | None = None, existing: list[Artifact] | None = None,
+                 decisions: list[str] | None = None,
                  instructions: tuple[str | None, str | None, str | None] = (None, None, None),
                  arguments: str | None = None, update_mode: bool = False, stateless: bool = False,
                  budget: int = 120_000, project: str | None = None) -> None:
         self.step, self.body, self.methodology, self.depth = step, body, methodology, depth
-        self.depth_source, self.completed, self.total = depth_source, completed, total
+        self.depth_source, self.completed, self.total, self.skipped = depth_source, completed, total, skipped
         self.knowledge = knowledge or []
         self.artifacts = artifacts or []
         self.existing = existing or []
@@ -59,10 +63,18 @@ class AssemblyInput:
 
 
 class Assembled:
-    """The prompt plus what went into Project Context and what was left out."""
+    """The prompt plus what went into Project Context, what was left out, and the knowledge entries given
+    as summaries only (`summarised`: their deep guidance is one `cadence knowledge show` away)."""
 
-    def __init__(self, prompt: str, context: list[str], omitted: list[str], knowledge: list[str]) -> None:
+    def __init__(self, prompt: str, context: list[str], omitted: list[str], knowledge: list[str],
+                 summarised: list[str] | None = None) -> None:
         self.prompt, self.context, self.omitted, self.knowledge = prompt, context, omitted, knowledge
+        self.summarised = summarised or []
+
+
+def estimate_tokens(n_bytes: int) -> int:
+    """≈ tokens for `n_bytes` of prompt (bytes / 4, rounded up): an estimate, not a tokenizer."""
+    return -(-n_bytes // TOKEN_BYTES)
 
 
 def _applies(tag: str, n: str | None, depth: int) -> bool:
@@ -85,15 +97,21 @@ def _bullets(text: str) -> list[list[str]]:
 
 
 def filter_criteria(text: str, depth: int) -> str:
+    return drop_tagged_items(text, depth).strip("\n")
+
+
+def drop_tagged_items(text: str, depth: int) -> str:
+    """List items tagged for a greater depth removed (with their continuation lines); kept items lose the tag."""
+    core = text.rstrip("\n")
     out: list[str] = []
-    for group in _bullets(text):
+    for group in _bullets(core):
         m = _TAG.match(group[0])
         if m:
             if not _applies(m.group(2).split()[0] if m.group(2) != "mvp" else "mvp", m.group(3), depth):
                 continue
             group = [m.group(1) + group[0][m.end():], *group[1:]]
         out.extend(group)
-    return "\n".join(out).strip("\n")
+    return "\n".join(out) + text[len(core):]
 
 
 def reduce_scaling(text: str, depth: int) -> str:
@@ -104,26 +122,43 @@ def reduce_scaling(text: str, depth: int) -> str:
     return text.strip()
 
 
-def specialise(body: str, depth: int) -> str:
-    """The step body with Quality Criteria filtered to `depth` and Methodology Scaling reduced to its line."""
-    lines = body.split("\n")
+def drop_deeper_sections(body: str, depth: int) -> str:
+    """Remove the sections whose heading ends with a depth tag above `depth` — `## Multi-Model Review
+    (depth 4+)` goes below depth 4, with everything up to the next heading of the same or a higher level.
+    Kept headings lose their tag. Code blocks are never read as headings."""
     out: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        heading = line[3:].strip() if line.startswith("## ") else None
-        if heading in ("Quality Criteria", "Methodology Scaling"):
-            j = i + 1
-            while j < len(lines) and not lines[j].startswith("## "):
-                j += 1
-            block = "\n".join(lines[i + 1:j])
-            reduced = filter_criteria(block, depth) if heading == "Quality Criteria" else reduce_scaling(block, depth)
-            out += [line, "", reduced, ""]
-            i = j
+    skip = 0  # the level of the heading being dropped, 0 when keeping
+    fence = False
+    for line in body.split("\n"):
+        m = None
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        elif not fence:
+            m = _HEADING.match(line)
+        if m and skip and len(m.group(1)) <= skip:
+            skip = 0
+        if skip:
             continue
+        if m and m.group(3):
+            if not _applies(m.group(3).split()[0], m.group(4), depth):
+                skip = len(m.group(1))
+                continue
+            line = f"{m.group(1)} {m.group(2)}"
         out.append(line)
-        i += 1
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+    return "\n".join(out)
+
+
+def specialise(body: str, depth: int) -> str:
+    """The step body at `depth`: sections and list items tagged for a greater depth removed (a heading's
+    trailing `(depth N+)`/`(deep)`, an item's leading `(mvp)`/`(deep)`/`(depth N+)` — in Quality Criteria
+    and everywhere else) and Methodology Scaling reduced to the line for `depth`."""
+    out: list[str] = []
+    for part in re.split(r"(?m)^(?=## )", drop_deeper_sections(body, depth)):
+        if part.startswith("## Methodology Scaling\n"):
+            out.append(f"## Methodology Scaling\n\n{reduce_scaling(part.partition(chr(10))[2], depth)}\n\n")
+        else:
+            out.append(drop_tagged_items(part, depth))
+    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip("\n")
 
 
 def knowledge_text(body: str, depth: int) -> str:
@@ -140,18 +175,21 @@ def assemble(inp: AssemblyInput) -> Assembled:
     system = (f"You are a senior software engineer and architect working in this repository with cadence.\n"
               f"You are executing the {kinds} `{inp.step}` of the cadence pipeline.\n"
               f"Methodology: {inp.methodology} | Depth: {inp.depth}/5 | Progress: {inp.completed}/{inp.total} "
-              f"steps completed")
+              f"steps completed" + (f", {inp.skipped} skipped" if inp.skipped else ""))
     if inp.project:
         system += f"\nProject: {inp.project}"
 
-    seen: set[str] = set()
     kb_parts: list[str] = []
-    for k in inp.knowledge:
-        if k.name in seen:
-            continue
-        seen.add(k.name)
+    summarised: list[str] = []
+    for k in _unique(inp.knowledge):
         label = " (project override)" if k.source == "override" else ""
         kb_parts.append(f"## {k.name}: {k.description}{label}\n\n{knowledge_text(k.body, inp.depth)}")
+        if inp.depth < 3 and section(k.body, "Summary") is not None and section(k.body, "Deep Guidance") is not None:
+            summarised.append(k.name)
+    if summarised:
+        kb_parts.append(f"## Summaries only\n\nAt depth {inp.depth} these entries are given as their summaries. "
+                        "When you need the deep guidance of one, read it with `cadence knowledge show NAME` "
+                        "(MCP tool `knowledge_get`):\n" + "\n".join(f"- {n}" for n in summarised))
     kb = "\n\n".join(kb_parts) or "(No knowledge base entries for this step.)"
 
     remaining = max(0, inp.budget)
@@ -164,7 +202,8 @@ def assemble(inp: AssemblyInput) -> Assembled:
         if art.path in included:
             continue
         if size <= remaining:
-            origin = f" (from {art.step})" if art.step and label == "Artifact" else ""
+            origin = f" (from {art.step}{', ' + art.note if art.note else ''})" if art.step and label == "Artifact" \
+                else ""
             context_parts.append(f"## {label}: {art.path}{origin}\n\n{art.content.rstrip()}")
             included.append(art.path)
             remaining -= size
@@ -206,7 +245,7 @@ def assemble(inp: AssemblyInput) -> Assembled:
                  ("Methodology", methodology), ("Instructions", instructions), ("Execution", execution))
     prompt = "".join(f"# {h}\n\n{c.strip()}\n\n" for h, c in sections_).rstrip("\n") + "\n"
     return Assembled(prompt=prompt, context=included, omitted=[p for p, _ in omitted],
-                     knowledge=[k.name for k in _unique(inp.knowledge)])
+                     knowledge=[k.name for k in _unique(inp.knowledge)], summarised=summarised)
 
 
 def _unique(items: list[Knowledge]) -> list[Knowledge]:

@@ -31,8 +31,17 @@ def order_in_phase(phase: str, order: int) -> bool:
     return n * 100 <= order <= n * 100 + 99
 
 
+class BackwardsRange(ValueError):
+    """A range whose first phase comes after its last ('3-1'): `turned` is the range the right way round."""
+
+    def __init__(self, part: str, turned: str) -> None:
+        super().__init__(part)
+        self.part, self.turned = part, turned
+
+
 def parse_phase_range(spec: str) -> list[str]:
-    """'architecture', '7', 'pre-quality', '1-9' or 'vision,pre' → phase slugs in pipeline order."""
+    """'architecture', '7', 'pre-quality', '1-9' or 'vision,pre' → phase slugs in pipeline order.
+    ValueError(part) for a part that names no phase; BackwardsRange for '3-1'."""
     chosen: set[int] = set()
     for part in spec.split(","):
         part = part.strip()
@@ -46,7 +55,7 @@ def parse_phase_range(spec: str) -> list[str]:
             raise ValueError(part)
         lo, hi = (_phase_number(b) for b in bounds)
         if lo > hi:
-            lo, hi = hi, lo
+            raise BackwardsRange(part, f"{bounds[1]}-{bounds[0]}")
         chosen.update(range(lo, hi + 1))
     if not chosen:
         raise ValueError(spec)

@@ -14,6 +14,7 @@ STATUSES = ("draft", "approved", "in-progress", "done")
 BRANCH_PREFIX = {"feature": "feature", "spike": "feature", "bugfix": "bugfix", "refactor": "refactor",
                  "architecture": "refactor", "docs": "docs"}
 SLUG_MAX = 50
+MAX_CHARS = 2_000_000  # a plan (or any frontmatter document) larger than this is refused before it is parsed
 KEY_ORDER = ("title", "type", "created", "status", "branch", "issues", "touches")
 
 _TASK = re.compile(r"^[-*][ \t]*\[ \][ \t]+(?P<text>\S.*)$")
@@ -45,9 +46,16 @@ def normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def check_size(text: str) -> None:
+    if len(text) > MAX_CHARS:
+        raise PlanError(f"the document is {len(text):,} characters long; the limit is {MAX_CHARS:,}",
+                        "Split it: a plan is read by people and models, and a few hundred tasks is already a lot.")
+
+
 def split_frontmatter(text: str) -> tuple[dict[str, Any] | None, str]:
     """(frontmatter mapping or None when the document has none, body). CRLF and LF both work."""
     from cadence.core.frontmatter import FrontmatterError, split
+    check_size(text)
     text = normalise(text)
     if not text.startswith("---\n"):
         return None, text
@@ -86,7 +94,7 @@ def dump_frontmatter(fm: dict[str, Any]) -> str:
         v = fm[k]
         if v is None:
             continue
-        key = k if _PLAIN_KEY.match(k) else json.dumps(k)
+        key = k if _PLAIN_KEY.fullmatch(k) else json.dumps(k)
         if isinstance(v, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_./-]*", v) and v.lower() not in (
                 "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"):
             lines.append(f"{key}: {v}")

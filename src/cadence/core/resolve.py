@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 MULTI_MODEL_FILES = ("review-summary.md", "codex-review.json", "gemini-review.json")
 MULTI_MODEL_DEPTH = 4
+REVIEWS_DIR = "docs/reviews/"
 
 
 class Step:
@@ -34,6 +35,12 @@ class Step:
     def active(self) -> bool:
         """Enabled and applicable: the step belongs to this project's pipeline."""
         return self.enabled and self.applicable
+
+    @property
+    def is_review(self) -> bool:
+        """A review step writes only review records (every output under docs/reviews/); what it reviewed
+        are the outputs of its own dependencies."""
+        return bool(self.outputs) and all(o.startswith(REVIEWS_DIR) for o in self.outputs)
 
     def required_outputs(self, depth: int) -> list[str]:
         """Outputs that must exist to complete at `depth` (multi-model review files only at depth ≥ 4)."""
@@ -67,6 +74,42 @@ class Pipeline:
         if self.methodology == "custom" and self.config_depth is not None:
             return self.config_depth, "config depth (custom)"
         return self.default_depth, f"{self.methodology} preset default"
+
+    def context_steps(self, name: str) -> list[str]:
+        """The steps whose outputs make `name`'s Project Context, in priority order: each direct dependency —
+        a review step preceded by what it reviewed (its own dependencies, followed through further reviews) —
+        then `reads`. Disabled steps and unknown names are left out."""
+        out: dict[str, None] = {}
+
+        def add(dep: str, seen: frozenset[str]) -> None:
+            step = self.steps.get(dep)
+            if step is None or dep in seen or not step.enabled:
+                return
+            if step.is_review:
+                for reviewed in step.dependencies:
+                    add(reviewed, seen | {dep})
+            out.setdefault(dep)
+
+        step = self.get(name)
+        for dep in step.dependencies if step else []:
+            add(dep, frozenset({name}))
+        for r in step.reads if step else []:
+            if r in self.steps and self.steps[r].enabled:
+                out.setdefault(r)
+        return list(out)
+
+    def ancestors(self, name: str) -> set[str]:
+        """Every step `name` depends on, directly or through other steps."""
+        seen: set[str] = set()
+        step = self.get(name)
+        stack = list(step.dependencies) if step else []
+        while stack:
+            d = stack.pop()
+            if d in seen or d not in self.steps:
+                continue
+            seen.add(d)
+            stack.extend(self.steps[d].dependencies)
+        return seen
 
     def satisfied_anyway(self) -> set[str]:
         """Steps whose dependents do not wait for them: disabled or not applicable."""

@@ -12,9 +12,10 @@ Behaviour:
   server keeps running;
 * tools run one at a time in a worker thread (the event loop keeps answering pings); the
   functions they call take the same project lock as the CLI when they mutate state;
-* results: `structuredContent` is the command's JSON data; the text content is the same
-  JSON (clients that ignore structured content still get it), except `pipeline_run`,
-  whose text is the assembled prompt;
+* results: `structuredContent` is the command's whole JSON data, payload included (Claude Code
+  and Codex hand the model only that); the text content is the same JSON, except for the tools
+  in `TEXT_PAYLOAD`, whose text is their payload itself — the prompt, the plan, the knowledge
+  entry (OpenCode and Gemini CLI hand the model the text). docs/clients.md has the rule;
 * errors: `isError: true` with `{"error": {"code", "message", "hint"}}`, as the CLI's JSON;
 * nothing but protocol messages on stdout; logs go to stderr.
 """
@@ -38,6 +39,9 @@ from cadence.mcp.tools import TIERS, TOOLS, Tool, tools_for, validate
 
 log = logging.getLogger("cadence.mcp")
 MAX_TEXT_OUT = 400_000
+# Tools whose useful payload is one long text, and the key of the result that holds it.
+TEXT_PAYLOAD = {"pipeline_run": "prompt", "knowledge_get": "content", "plan_load": "content",
+                "repl_summary": "markdown", "session_load": "content"}
 INSTRUCTIONS = ("cadence: pipeline (pipeline_next → pipeline_run → pipeline_complete) and the change workflow "
                 "(plan_save → repl_init → repl_verify/repl_report → change_scope → quality_gate_summary → "
                 "task_finalize). Results are JSON; errors carry code, message and hint.")
@@ -103,17 +107,7 @@ class CadenceServer:
             log.exception("tool %s crashed", name)
             return _error({"code": "INTERNAL_ERROR", "message": f"{type(exc).__name__}: {exc}",
                            "hint": "This is a bug in cadence; the server keeps running. Please report it."}, None)
-        if name == "pipeline_run" and isinstance(data, dict):
-            text = str(data.get("prompt", ""))
-            structured = {k: v for k, v in data.items() if k != "prompt"}
-        else:
-            structured = data if isinstance(data, dict) else {"result": data}
-            text = json.dumps(structured, ensure_ascii=False, default=str, separators=(",", ":"))
-        if len(text) > MAX_TEXT_OUT:
-            text = text[:MAX_TEXT_OUT] + "\n…[truncated]"
-        structured = json.loads(json.dumps(structured, default=str))
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
-                                    structured_content=structured, is_error=False)
+        return _result(name, data)
 
     # ------------------------------------------------------------ resources
 
@@ -148,15 +142,16 @@ class CadenceServer:
         root = self.root()
         try:
             if uri == "cadence://state":
-                return _read_text(root / paths.STATE, "{}"), "application/json"
+                return _read_text(root, paths.STATE, "{}"), "application/json"
             if uri == "cadence://gate":
-                return _read_text(root / paths.GATE, "null"), "application/json"
+                return _read_text(root, paths.GATE, "null"), "application/json"
             if uri.startswith("cadence://plan/"):
                 from cadence.project.plans import existing_plan
                 path = existing_plan(root, uri[len("cadence://plan/"):])
-                return path.read_text(encoding="utf-8"), "text/markdown"
+                return _read_text(root, path.relative_to(root.resolve()).as_posix(), ""), "text/markdown"
         except CadenceError as err:
-            raise MCPError(-32602, f"{err.code}: {err.message}") from None
+            raise MCPError(-32602, f"{err.code}: {err.message} {err.hint}".strip(),
+                           {"code": err.code, "message": err.message, "hint": err.hint}) from None
         raise MCPError(-32602, f"unknown resource {uri[:100]!r}")
 
     # ------------------------------------------------------------ prompts
@@ -202,11 +197,50 @@ class CadenceServer:
             await self.server.run(read, write, self.server.create_initialization_options())
 
 
-def _read_text(path: Path, default: str) -> str:
+def _read_text(root: Path, rel: str, default: str) -> str:
+    """A project file for a resource: confined to the repository; unreadable is a cadence error, never a crash."""
+    from cadence.errors import CONFLICT
+    from cadence.project import fsio
     try:
-        return path.read_text(encoding="utf-8")
+        return fsio.read_text(root, root / rel)
     except FileNotFoundError:
         return default
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise CadenceError("RESOURCE_UNREADABLE", f"cannot read {rel}: {why}",
+                           "Run 'cadence doctor' to check the project files.", CONFLICT) from None
+
+
+def _result(name: str, data: Any) -> types.CallToolResult:
+    """Both forms carry the whole payload: Claude Code and Codex hand the model `structuredContent` when it is
+    there, OpenCode and Gemini CLI hand it the text. For a tool whose payload is one long text, the text block is
+    that text itself (readable markdown, no JSON escaping); for every other tool it is the JSON of the result."""
+    structured = json.loads(json.dumps(data if isinstance(data, dict) else {"result": data}, default=str))
+    payload = structured.get(TEXT_PAYLOAD.get(name, ""))
+    if isinstance(payload, str):
+        text = payload
+    else:
+        text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_TEXT_OUT:
+        text = text[:MAX_TEXT_OUT] + "\n…[truncated]"
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
+                                structured_content=structured, is_error=False)
+
+
+def _result(name: str, data: Any) -> types.CallToolResult:
+    """Both forms carry the whole payload: Claude Code and Codex hand the model `structuredContent` when it is
+    there, OpenCode and Gemini CLI hand it the text. For a tool whose payload is one long text, the text block is
+    that text itself (readable markdown, no JSON escaping); for every other tool it is the JSON of the result."""
+    structured = json.loads(json.dumps(data if isinstance(data, dict) else {"result": data}, default=str))
+    payload = structured.get(TEXT_PAYLOAD.get(name, ""))
+    if isinstance(payload, str):
+        text = payload
+    else:
+        text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_TEXT_OUT:
+        text = text[:MAX_TEXT_OUT] + "\n…[truncated]"
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
+                                structured_content=structured, is_error=False)
 
 
 def _error(err: dict[str, str], data: Any) -> types.CallToolResult:

@@ -214,20 +214,25 @@ def change_scope(root: Path, a: dict[str, Any]) -> Any:
 
 
 @tool("quality_gate_summary", "core", "Aggregate reviewer reports into a GO / GO-WITH-WARNINGS / NO-GO verdict "
-      "and save it.", {"reports": _list({"type": "object", "properties": {"agent": _s(64), "report": _s(MAX_CONTENT)},
-                                         "required": ["agent", "report"]}, 20), "scope": _s(32)}, ("reports",))
+      "and save it. Required reviewers without a report count as missing.",
+      {"reports": _list({"type": "object", "properties": {"agent": _s(64), "report": _s(MAX_CONTENT)},
+                         "required": ["agent", "report"]}, 20),
+       "scope": _e("trivial", "low", "standard", "high"),
+       "allow_missing": _list(_s(64), 6), "reason": _s(4000, "the human's reason for allow_missing")}, ("reports",))
 def quality_gate_summary(root: Path, a: dict[str, Any]) -> Any:
     from cadence.project.review import gate_summary
-    return gate_summary(root, [(r["agent"].lstrip("@"), r["report"]) for r in a["reports"]], a.get("scope"))
+    return gate_summary(root, [(r["agent"].lstrip("@"), r["report"]) for r in a["reports"]], a.get("scope"),
+                        a.get("allow_missing"), a.get("reason"), by="mcp")
 
 
 @tool("task_finalize", "core", "Commit, push and open/update the PR from plan, loop evidence and gate. "
-      "Refuses a NO-GO gate.", {"message": _s(MAX_TEXT), "title": _s(300), "base": _s(), "plan": _s(),
-                                "issues": ISSUES, "draft": B, "push": B})
+      "Refuses a NO-GO gate. Secret-looking files are left out unless listed in allow_secret.",
+      {"message": _s(MAX_TEXT), "title": _s(300), "base": _s(), "plan": _s(), "issues": ISSUES, "draft": B,
+       "push": B, "allow_secret": _list(_s(1024), 50)})
 def task_finalize(root: Path, a: dict[str, Any]) -> Any:
     from cadence.project.finish import finish
     return finish(root, a.get("message"), a.get("title"), a.get("base"), a.get("plan"), a.get("issues") or [],
-                  bool(a.get("draft")), a.get("push", True), False)
+                  bool(a.get("draft")), a.get("push", True), False, a.get("allow_secret") or [], by="mcp")
 
 
 @tool("pipeline_next", "core", "Pipeline steps that can run now, in order.", {"count": _i(1, 100)}, read_only=True)

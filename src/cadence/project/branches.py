@@ -16,7 +16,7 @@ _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 
 def validate_branch(name: str) -> str:
     """A branch name given by a user: letters, digits, `._/-`, no `..`, `//`, leading dash or `.lock` end."""
-    if (not isinstance(name, str) or not _REF.match(name) or ".." in name or "//" in name or name.endswith("/")
+    if (not isinstance(name, str) or not _REF.fullmatch(name) or ".." in name or "//" in name or name.endswith("/")
             or name.endswith(".lock") or "/." in name or name.endswith(".")):
         raise CadenceError("INVALID_BRANCH", f"invalid branch name: {name!r}",
                            "Use letters, digits, '.', '_', '-' and '/' (e.g. feature/login-form).", USAGE)

@@ -26,17 +26,45 @@ WORKFLOW_KEYS = ("protected-branches", "verify", "max-retries", "command-timeout
                  "sessions")
 
 
+MAX_SECONDS = 7 * 24 * 3600  # the largest command-timeout (a week)
+MAX_COUNT = 1_000_000        # the largest max-retries / retention / context-budget unit count
+SHOW_MAX = 60                # characters of a value or key quoted back in an error message
+
+
+def show(value: Any) -> str:
+    """A value quoted back to the user, bounded (a hostile file can hold a megabyte in one key)."""
+    text = repr(value)
+    return text if len(text) <= SHOW_MAX else text[:SHOW_MAX - 1] + "…"
+
+
+def _key(key: Any) -> str:
+    text = str(key)
+    return text if len(text) <= SHOW_MAX else text[:SHOW_MAX - 1] + "…"
+
+
+def _text(value: Any) -> str | None:
+    """A free-form scalar as text (YAML turns `2024-01-01` into a date and `1.0` into a float); None otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value) if isinstance(value, (int, float)) else None
+
+
 class Problems:
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.warnings: list[str] = []
 
     def enum(self, path: str, value: Any, allowed: tuple[str, ...] | list[str]) -> None:
-        hint = did_you_mean(str(value), list(allowed))
-        self.errors.append(f"{path}: {value!r} is not one of {', '.join(allowed)}" + (f". {hint}" if hint else ""))
+        hint = did_you_mean(str(value)[:SHOW_MAX], list(allowed)) if isinstance(value, str) else ""
+        self.errors.append(f"{path}: {show(value)} is not one of {', '.join(allowed)}" + (f". {hint}" if hint else ""))
 
     def unknown(self, path: str, key: str, allowed: tuple[str, ...] | list[str], error: bool = True) -> None:
-        hint = did_you_mean(str(key), list(allowed))
+        key = _key(key)
+        hint = did_you_mean(key, list(allowed))
         msg = f"{path}{key}: unknown key" + (f". {hint}" if hint else f" (known: {', '.join(allowed)})")
         (self.errors if error else self.warnings).append(msg)
 
@@ -45,7 +73,7 @@ def _check_setting(s: Setting, value: Any, path: str, p: Problems) -> Any:
     import re
     if s.kind == "bool":
         if not isinstance(value, bool):
-            p.errors.append(f"{path}: must be true or false, not {value!r}")
+            p.errors.append(f"{path}: must be true or false, not {show(value)}")
         return value
     if s.kind == "enum":
         if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in s.values:
@@ -63,7 +91,7 @@ def _check_setting(s: Setting, value: Any, path: str, p: Problems) -> Any:
         item = str(item) if isinstance(item, (int, float)) and not isinstance(item, bool) else item
         if s.pattern:
             if not isinstance(item, str) or not re.match(s.pattern, item):
-                p.errors.append(f"{path}[{i}]: {item!r} must match {s.pattern} (e.g. en, fr-CA)")
+                p.errors.append(f"{path}[{i}]: {show(item)} must match {s.pattern} (e.g. en, fr-CA)")
         elif item not in s.values:
             p.enum(f"{path}[{i}]", item, s.values)
         if item not in out:
@@ -114,7 +142,7 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
             p.unknown("", str(k), TOP_KEYS, error=False)
     version = raw.get("version", 1)
     if version != 1:
-        p.errors.append(f"version: {version!r} is not supported (this cadence writes version 1)")
+        p.errors.append(f"version: {show(version)} is not supported (this cadence writes version 1)")
     cfg["version"] = 1
     meth = raw.get("methodology", "deep")
     if meth not in METHODOLOGIES:
@@ -122,7 +150,7 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
     cfg["methodology"] = meth
     depth = raw.get("depth")
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 5):
-        p.errors.append(f"depth: {depth!r} must be an integer from 1 to 5")
+        p.errors.append(f"depth: {show(depth)} must be an integer from 1 to 5")
     cfg["depth"] = depth
     if depth is not None and meth != "custom" and meth in METHODOLOGIES:
         p.warnings.append(f"depth: {depth} has no effect with methodology {meth} (it is the default depth of "
@@ -141,8 +169,8 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
             if name in steps:
                 continue  # the new name's own entry wins
         if known_steps and name not in known_steps:
-            hint = did_you_mean(str(name), list(known_steps))
-            p.errors.append(f"steps.{name}: unknown step" + (f". {hint}" if hint else ""))
+            hint = did_you_mean(_key(name), list(known_steps))
+            p.errors.append(f"steps.{_key(name)}: unknown step" + (f". {hint}" if hint else ""))
             continue
         if not isinstance(ov, dict):
             p.errors.append(f"steps.{name}: must be a mapping like {{enabled: false}} or {{depth: 4}}")
@@ -155,7 +183,7 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
                 entry["enabled"] = v
             elif k == "depth":
                 if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 5:
-                    p.errors.append(f"steps.{name}.depth: {v!r} must be an integer from 1 to 5")
+                    p.errors.append(f"steps.{name}.depth: {show(v)} must be an integer from 1 to 5")
                 entry["depth"] = v
             else:
                 p.unknown(f"steps.{name}.", str(k), ("enabled", "depth"))
@@ -173,21 +201,48 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
     cfg["project"] = _validate_project(raw.get("project") or {}, p)
     cfg["pipeline"] = _validate_pipeline(raw.get("pipeline") or {}, p)
     cfg["workflow"] = _validate_workflow(raw.get("workflow") or {}, p)
-    models = raw.get("models")
-    if models is not None:
-        if not isinstance(models, dict) or any(k not in ("primary", "subagent", "agents") for k in models):
-            p.errors.append("models: must be a mapping with primary, subagent and agents")
-        else:
-            cfg["models"] = {k: models[k] for k in ("primary", "subagent", "agents") if models.get(k) is not None}
-    for k in raw:
-        if k not in TOP_KEYS:
-            cfg[k] = raw[k]
+    models = _validate_models(raw.get("models"), p)
+    if models:
+        cfg["models"] = models
     if p.errors:
-        listing = "\n  - ".join(p.errors)
+        shown = p.errors[:ERRORS_SHOWN] + ([f"… and {len(p.errors) - ERRORS_SHOWN} more"]
+                                           if len(p.errors) > ERRORS_SHOWN else [])
+        listing = "\n  - ".join(shown)
         raise CadenceError("CONFIG_INVALID", f"{CONFIG} has {len(p.errors)} problem(s):\n  - {listing}",
                            f"Fix the keys named above in {CONFIG}, then run 'cadence validate'.", USAGE,
-                           data={"errors": p.errors})
-    return cfg, p.warnings
+                           data={"errors": shown})
+    return cfg, p.warnings[:ERRORS_SHOWN]
+
+
+ERRORS_SHOWN = 50
+
+
+def _validate_models(models: Any, p: Problems) -> dict[str, Any]:
+    """Model names are free-form: any scalar is taken as text; anything else is an error naming the key."""
+    if models is None:
+        return {}
+    if not isinstance(models, dict) or any(k not in ("primary", "subagent", "agents") for k in models):
+        p.errors.append("models: must be a mapping with primary, subagent and agents")
+        return {}
+    out: dict[str, Any] = {}
+    for k in ("primary", "subagent"):
+        if models.get(k) is not None:
+            name = _text(models[k])
+            if name is None:
+                p.errors.append(f"models.{k}: {show(models[k])} must be a model name")
+            out[k] = name
+    agents = models.get("agents")
+    if agents is not None:
+        if not isinstance(agents, dict):
+            p.errors.append("models.agents: must map agent names to model names")
+        else:
+            out["agents"] = {}
+            for agent, model in agents.items():
+                name = _text(model)
+                if name is None:
+                    p.errors.append(f"models.agents.{_key(agent)}: {show(model)} must be a model name")
+                out["agents"][_key(agent)] = name
+    return out
 
 
 def _validate_project(project: Any, p: Problems) -> dict[str, Any]:
@@ -201,7 +256,10 @@ def _validate_project(project: Any, p: Problems) -> dict[str, Any]:
         if k not in allowed:
             p.unknown("project.", str(k), allowed)
     if project.get("name") is not None:
-        out["name"] = str(project["name"])
+        name = _text(project["name"])
+        if name is None:
+            p.errors.append(f"project.name: {show(project['name'])} must be text")
+        out["name"] = name
     traits = project.get("traits") or []
     if isinstance(traits, str):
         traits = [t.strip() for t in traits.split(",") if t.strip()]
@@ -232,8 +290,8 @@ def _validate_pipeline(pipeline: Any, p: Problems) -> dict[str, Any]:
         if k != "context-budget":
             p.unknown("pipeline.", str(k), ("context-budget",))
     budget = pipeline.get("context-budget", DEFAULT_BUDGET)
-    if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-        p.errors.append(f"pipeline.context-budget: {budget!r} must be a non-negative number of bytes")
+    if not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= MAX_COUNT * 1000:
+        p.errors.append(f"pipeline.context-budget: {show(budget)} must be a non-negative number of bytes")
         budget = DEFAULT_BUDGET
     return {"context-budget": budget}
 
@@ -255,31 +313,41 @@ def _validate_workflow(wf: Any, p: Problems) -> dict[str, Any]:
     if verify not in ("strict", "warn", "off"):
         p.enum("workflow.verify", verify, ("strict", "warn", "off"))
     out["verify"] = verify
-    for key, default in (("max-retries", 3), ("command-timeout", 600)):
+    for key, default, top in (("max-retries", 3, MAX_COUNT), ("command-timeout", 600, MAX_SECONDS)):
         v = wf.get(key, default)
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            p.errors.append(f"workflow.{key}: {v!r} must be a positive integer")
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= top:
+            p.errors.append(f"workflow.{key}: {show(v)} must be a whole number from 1 to {top}")
             v = default
         out[key] = v
     cmds = wf.get("commands") or {}
     if not isinstance(cmds, dict) or any(k not in ("build", "test", "lint") for k in cmds):
         p.errors.append("workflow.commands: must map build / test / lint to a command")
         cmds = {}
-    out["commands"] = {k: v for k, v in cmds.items() if v}
+    for k, v in cmds.items():
+        if v and not isinstance(v, str):
+            p.errors.append(f"workflow.commands.{k}: {show(v)} must be a command line (text)")
+    out["commands"] = {k: v for k, v in cmds.items() if v and isinstance(v, str)}
     scope = wf.get("scope") or {}
     if not isinstance(scope, dict) or any(k not in ("high", "low", "trivial") for k in scope):
         p.errors.append("workflow.scope: may only hold high / low / trivial glob lists")
         scope = {}
-    out["scope"] = {k: list(v) for k, v in scope.items() if isinstance(v, list)}
+    for k, v in scope.items():
+        if not isinstance(v, list) or not all(isinstance(g, str) for g in v):
+            p.errors.append(f"workflow.scope.{k}: must be a list of glob patterns (text)")
+    out["scope"] = {k: list(v) for k, v in scope.items() if isinstance(v, list) and all(isinstance(g, str) for g in v)}
     wt = wf.get("worktree") or {}
     if not isinstance(wt, dict) or any(k != "setup" for k in wt):
         p.errors.append("workflow.worktree: may only hold 'setup' (a command run in a new worktree)")
         wt = {}
-    out["worktree"] = {"setup": wt.get("setup")}
+    setup = wt.get("setup")
+    if setup is not None and not isinstance(setup, str):
+        p.errors.append(f"workflow.worktree.setup: {show(setup)} must be a command line (text)")
+        setup = None
+    out["worktree"] = {"setup": setup}
     sessions = wf.get("sessions") or {}
     retention = sessions.get("retention", 50) if isinstance(sessions, dict) else 50
-    if not isinstance(retention, int) or retention < 1:
-        p.errors.append("workflow.sessions.retention: must be a positive integer")
+    if not isinstance(retention, int) or isinstance(retention, bool) or not 1 <= retention <= MAX_COUNT:
+        p.errors.append(f"workflow.sessions.retention: {show(retention)} must be a whole number from 1 to {MAX_COUNT}")
         retention = 50
     out["sessions"] = {"retention": retention}
     return out
@@ -289,9 +357,9 @@ def load_config(root: Path, known_steps: list[str] | tuple[str, ...]) -> tuple[d
     """Read and validate the project's config (cached by the file's bytes and the step list)."""
     from cadence.project.paths import require_project
     require_project(root)
-    path = root / CONFIG
+    from cadence.project.fsio import read_bytes
     try:
-        raw_bytes = path.read_bytes()
+        raw_bytes = read_bytes(root, root / CONFIG)
     except OSError as exc:
         raise CadenceError("CONFIG_UNREADABLE", f"cannot read {CONFIG}: {exc.strerror}",
                            "Check the file's permissions.", USAGE) from None
@@ -302,6 +370,10 @@ def load_config(root: Path, known_steps: list[str] | tuple[str, ...]) -> tuple[d
     from cadence import yamlio
     try:
         raw = yamlio.load(raw_bytes.decode("utf-8")) if raw_bytes.strip() else None
+    except yamlio.YamlLimitError as exc:
+        raise CadenceError("CONFIG_INVALID", f"{CONFIG} is refused: {exc}",
+                           f"A config is a few dozen keys: remove the anchors/aliases or the bulk from {CONFIG}.",
+                           USAGE) from None
     except (yamlio.YamlError, UnicodeDecodeError) as exc:
         raise CadenceError("CONFIG_PARSE_ERROR", f"{CONFIG} is not valid YAML: {exc}",
                            "Fix the syntax, or re-create it with 'cadence init --force'.", USAGE) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cadence.project.fsio import append_line
+from cadence.project import fsio
 from cadence.project.paths import DECISIONS
 
 TYPE_CHECKING = False
@@ -14,9 +14,8 @@ if TYPE_CHECKING:
 
 
 def read(root: Path, warnings: list[str] | None = None) -> list[dict[str, Any]]:
-    path = root / DECISIONS
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = fsio.read_text(root, root / DECISIONS, errors="replace")
     except FileNotFoundError:
         return []
     out = []
@@ -47,20 +46,21 @@ def append(root: Path, step: str | None, text: str, category: str | None, by: st
     """Append a decision; call under the project lock so IDs stay unique."""
     rec = {"id": next_id(read(root)), "step": step, "text": text, "category": category, "at": at, "by": by}
     line = json.dumps(rec, ensure_ascii=False)
-    if not _ends_with_newline(root / DECISIONS):
+    if not _ends_with_newline(root):
         line = "\n" + line  # a torn or hand-edited last line must not swallow this record
-    append_line(root / DECISIONS, line)
+    fsio.append_line(root, root / DECISIONS, line)
     return rec
 
 
-def _ends_with_newline(path: Path) -> bool:
+def _ends_with_newline(root: Path) -> bool:
     """True for a missing or empty file, or one whose last byte is a newline."""
     try:
-        with path.open("rb") as fh:
-            fh.seek(0, 2)
-            if fh.tell() == 0:
-                return True
-            fh.seek(-1, 2)
-            return fh.read(1) == b"\n"
+        fd = fsio.open_read(root, root / DECISIONS)
     except OSError:
         return True
+    with open(fd, "rb") as fh:
+        fh.seek(0, 2)
+        if fh.tell() == 0:
+            return True
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"

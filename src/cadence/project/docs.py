@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from cadence.core import plan as fmcore
 from cadence.errors import PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.workflow import maybe_lock, now, today
 
 DOCS = "docs"
@@ -18,16 +19,18 @@ SLUG_MAX = 60
 
 
 def init_docs(root: Path) -> dict[str, Any]:
+    from cadence.project.workflow import workflow_root
+    workflow_root(root)  # a git repository or a cadence project: never docs/ in some other directory
     created = []
     for folder in FOLDERS.values():
         d = root / DOCS / folder
         if not d.is_dir():
-            d.mkdir(parents=True)
             created.append(f"{DOCS}/{folder}/")
+        fsio.mkdirs(root, d)
         keep = d / ".gitkeep"
-        if not keep.exists() and not any(d.iterdir()):
-            keep.write_text("")
-    if not (root / DOCS / "INDEX.md").exists():
+        if not os.path.lexists(keep) and not fsio.listdir(root, d):
+            fsio.atomic_write(root, keep, "")
+    if not os.path.lexists(root / DOCS / "INDEX.md"):
         build_index(root)
         created.append(f"{DOCS}/INDEX.md")
     return {"path": DOCS, "created": created}
@@ -58,11 +61,11 @@ def save_doc(root: Path, type_: str, title: str | None, content: str, tags: list
     folder = root / DOCS / FOLDERS[type_]
     stem = f"{today()}-{fmcore.slugify(fm['title'], SLUG_MAX)}"
     with maybe_lock(root, "docs save"):
-        folder.mkdir(parents=True, exist_ok=True)
+        fsio.mkdirs(root, folder)
         name, n = f"{stem}.md", 2
-        while (folder / name).exists():
+        while os.path.lexists(folder / name):
             name, n = f"{stem}-{n}.md", n + 1
-        atomic_write(folder / name, fmcore.render_plan(fm, body))
+        fsio.atomic_write(root, folder / name, fmcore.render_plan(fm, body))
         build_index(root)
     return {"file": f"{DOCS}/{FOLDERS[type_]}/{name}", "type": type_, "title": fm["title"], "tags": fm["tags"],
             "related_files": fm["related_files"], "warnings": warnings}
@@ -74,12 +77,14 @@ def list_docs(root: Path, type_: str | None = None) -> list[dict[str, Any]]:
         if type_ and type_ != t:
             continue
         d = root / DOCS / folder
-        if not d.is_dir():
-            continue
-        for p in sorted(d.glob("*.md"), reverse=True):
+        for p in reversed(fsio.listdir(root, d, "*.md")):
             try:
-                fm, _ = fmcore.split_frontmatter(p.read_text(encoding="utf-8", errors="replace"))
-            except CadenceError:
+                fm, _ = fmcore.split_frontmatter(fsio.read_text(root, p, errors="replace"))
+            except CadenceError as err:
+                if err.code == fsio.UNSAFE:
+                    continue  # a link out of the repository is not a doc
+                fm = None
+            except OSError:
                 fm = None
             if fm is None:
                 continue
@@ -107,8 +112,7 @@ def build_index(root: Path) -> dict[str, Any]:
             tags = ", ".join(str(x) for x in d["tags"]) or "—"
             lines.append(f"| {d['date']} | [{title}]({rel}) | {d['status'] or '—'} | {tags} |")
         lines.append("")
-    (root / DOCS).mkdir(exist_ok=True)
-    atomic_write(root / DOCS / "INDEX.md", "\n".join(lines).rstrip("\n") + "\n")
+    fsio.atomic_write(root, root / DOCS / "INDEX.md", "\n".join(lines).rstrip("\n") + "\n")
     return {"file": f"{DOCS}/INDEX.md", "counts": counts}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cadence.errors import CadenceError
-from cadence.project import paths
+from cadence.project import fsio, paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def repair_state(root: Path) -> dict[str, Any]:
     bak = root / (paths.STATE + ".bak")
     if bak.is_file():
         try:
-            state = parse_state(bak.read_text(encoding="utf-8"), paths.STATE + ".bak")
+            state = parse_state(fsio.read_text(root, bak), paths.STATE + ".bak")
         except (CadenceError, OSError, UnicodeDecodeError):
             state = None
         if state is not None:
@@ -93,4 +93,19 @@ def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
         with project_lock(root, "doctor --repair"):
             repairs.append(repair_state(root))
         checks[1] = check_state(root)
+    if repair:
+        removed = fsio.clean_project_litter(root)
+        if removed:
+            repairs.append({"action": "cleaned", "files": removed})
+    checks.append(check_litter(root))
     return {"ok": all(c["ok"] for c in checks), "checks": checks, "repairs": repairs}
+
+
+def check_litter(root: Path) -> dict[str, Any]:
+    """Temp files and `.cadence.init-*/` dirs left by killed writes: harmless (ignored by git), but reported."""
+    found = [p.relative_to(root).as_posix() for p in fsio.project_litter(root)]
+    if not found:
+        return {"name": "leftovers", "ok": True, "message": "no temporary files left by interrupted writes"}
+    return {"name": "leftovers", "ok": True,
+            "message": f"{len(found)} temporary file(s) left by interrupted writes ({', '.join(found[:3])}"
+            + ("…" if len(found) > 3 else "") + "); 'cadence doctor --repair' removes them"}

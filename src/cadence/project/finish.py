@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.errors import EXTERNAL, PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.paths import WORKTREES
 from cadence.project.workflow import require_git, workflow_config
 
@@ -17,22 +17,12 @@ PR_BODY = ".cadence/pr-body.md"
 RUNTIME = (".cadence/loop.json", ".cadence/loop.json.bak", ".cadence/gate.json", ".cadence/gate.json.bak",
            ".cadence/.lock", PR_BODY, ".cadence/*.bak", ".cadence/.*.tmp", ".cadence/state.json.bak")
 RUNTIME_DIRS = (".cadence/sessions/", f"{WORKTREES}/")
-# `secrets.*` only as data / config: `src/secrets.py` is a source module and must reach the PR
-_DATA_EXT = ("json", "yml", "yaml", "toml", "env", "txt", "ini", "cfg", "conf", "properties", "xml", "enc", "gpg",
-             "age", "asc", "csv")
-SECRETS = (".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.p12",
-           "*.pfx", "*.jks", "*.keystore", "credentials*.json", "credentials", "*.ppk",
-           *(f"secrets.{e}" for e in _DATA_EXT), "secrets", ".secrets*",
-           ".netrc", ".npmrc", ".pypirc", "*.tfstate", "*.tfstate.*", "service-account*.json", ".htpasswd",
-           "credentials*.yml", "credentials*.yaml", "client_secret*.json", ".git-credentials", ".dockercfg",
-           "*.keychain", "*.kdbx")
-SAFE = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
 
 
 def classify_path(path: str) -> str | None:
     """Why a path must stay out of a commit ("runtime state", "worktree", "secret"), or None."""
+    from cadence.core.secrets import name_rule
     p = path.replace("\\", "/")
-    base = p.rsplit("/", 1)[-1]
     segs = p.split("/")
     if ".cadence" in segs[:-1]:  # a project in a sub-directory of the repository
         p = "/".join(segs[segs.index(".cadence"):])
@@ -42,11 +32,7 @@ def classify_path(path: str) -> str | None:
         return "runtime state"
     if any(fnmatch(p, pat) for pat in RUNTIME):
         return "runtime state"
-    if any(fnmatch(base.lower(), s) for s in SAFE):
-        return None
-    if any(fnmatch(base.lower(), s) for s in SECRETS):
-        return "secret"
-    return None
+    return "secret" if name_rule(path) else None
 
 
 def plan_stage(st: dict[str, list[str]]) -> tuple[list[str], list[dict[str, str]]]:
@@ -62,7 +48,10 @@ def plan_stage(st: dict[str, list[str]]) -> tuple[list[str], list[dict[str, str]
             why = classify_path(p)
             if p.endswith("/") and why is None:
                 why = "nested repository"
-            if why:
+            if why == "secret":
+                from cadence.core.secrets import name_rule
+                left.append({"path": p, "reason": why, "detail": f"the file name matches {name_rule(p)}"})
+            elif why:
                 left.append({"path": p, "reason": why})
             else:
                 stage.append(p)
@@ -94,7 +83,7 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
     closes = list(issues)
     chosen = existing_plan(root, plan_file).name if plan_file else find_plan_for_branch(root, branch)
     if chosen:
-        parsed = read_plan(plans_dir(root) / chosen)
+        parsed = read_plan(root, plans_dir(root) / chosen)
         parts.append(plancore.build_pr_body(chosen, parsed))
         closes += [i for i in parsed["issues"] if i not in closes]
     try:
@@ -104,7 +93,7 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
         loop = None
     if loop and chosen is None:
         try:  # without a plan, a loop whose plan names another branch is not this branch's work
-            fm = read_plan(plans_dir(root) / str(loop["plan"]))["frontmatter"] or {}
+            fm = read_plan(root, plans_dir(root) / str(loop["plan"]))["frontmatter"] or {}
             other = fm.get("branch")
         except (CadenceError, OSError, ValueError):
             other = None
@@ -134,7 +123,7 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
 
 def finish(root: Path, message: str | None = None, title: str | None = None, base: str | None = None,
            plan: str | None = None, issues: list[int] | None = None, draft: bool = False, push: bool = True,
-           force: bool = False) -> dict[str, Any]:
+           force: bool = False, allow_secrets: list[str] | None = None, by: str = "cli") -> dict[str, Any]:
     from cadence.core.scope import change_scope
     from cadence.project.review import load_gate
     from cadence.vcs import gh, git
@@ -180,6 +169,11 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         warnings.append("finishing despite a NO-GO gate (--force)")
     st = git.status(top)
     stage, left_out = plan_stage(st)
+    stage, copies = _shared_copies(top, stage, set(st["untracked"]))
+    left_out += copies
+    stage, flagged = scan_contents(top, stage, set(st["untracked"]))
+    left_out += flagged
+    stage, allowed = _allow(root, top, allow_secrets or [], stage, left_out, by, warnings)
     left_out += _ignored_runtime(top, {e["path"] for e in left_out})
     changed = list(stage)
     if git.rev_parse(top, base):
@@ -225,7 +219,7 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
     body, closes, chosen = build_body(root, top, branch, base, plan, list(issues or []), warnings)
     dirs = git.git_dirs(top)
     body_path = (dirs[0] / "cadence-pr-body.md") if dirs else top / PR_BODY  # inside .git: never staged
-    atomic_write(body_path, body)
+    fsio.atomic_write(dirs[0] if dirs else top, body_path, body)
     pr_title = title or (message.strip().splitlines()[0] if message and message.strip() else None) or branch
     create = ["gh", "pr", "create", "--base", base, "--head", branch, "--title", pr_title,
               "--body-file", str(body_path)]
@@ -264,8 +258,105 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         warnings.append("not pushed (--no-push): push, then open the PR with the command shown")
     return {"branch": branch, "base": base, "commit": commit, "committed": committed, "pushed": pushed,
             "staged": staged, "left_out": [e["path"] for e in left_out], "left_out_reasons": left_out,
-            "plan": chosen, "issues": closes, "scope": scope, "pr": pr, "body_file": str(body_path),
-            "warnings": warnings}
+            "allowed_secrets": allowed, "plan": chosen, "issues": closes, "scope": scope, "pr": pr,
+            "body_file": str(body_path), "warnings": warnings}
+
+
+def _shared_copies(top: Path, paths: list[str], new: set[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """In a linked worktree, the repository's config and plans that were copied in from the main tree (so the
+    worktree sees them) and are unchanged belong to the main tree's work, not to this branch."""
+    from cadence.project.paths import CONFIG, PLANS
+    from cadence.project.workflow import main_tree
+    from cadence.project.worktrees import same_as_main
+    main = main_tree(top)
+    if main is None:
+        return paths, []
+    keep: list[str] = []
+    out: list[dict[str, str]] = []
+    for p in paths:
+        if p in new and (p == CONFIG or p.startswith(PLANS + "/")) and same_as_main(main, top, p):
+            out.append({"path": p, "reason": "copy of the main tree's file"})
+        else:
+            keep.append(p)
+    return keep, out
+
+
+def scan_contents(top: Path, paths: list[str], new: set[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """Split the paths to stage into (clean, left out): a text file whose first `SCAN_LIMIT` bytes hold a
+    well-known credential format stays out. In a tracked file, only lines the last commit did not have count:
+    a secret already in the history is not new, and leaving the file out would not take it back."""
+    import os
+    import stat
+
+    from cadence.core.secrets import SCAN_LIMIT, describe, looks_binary, scan_text
+    from cadence.vcs import git
+    clean: list[str] = []
+    out: list[dict[str, str]] = []
+    for p in paths:
+        try:
+            if not stat.S_ISREG(os.lstat(top / p).st_mode):
+                clean.append(p)  # deleted, a symlink (git stores its target, not the file), a directory
+                continue
+            with open(top / p, "rb") as fh:
+                head = fh.read(SCAN_LIMIT)
+        except OSError:
+            clean.append(p)
+            continue
+        if looks_binary(head):
+            clean.append(p)
+            continue
+        text = head.decode("utf-8", errors="replace")
+        found = scan_text(text)
+        if found and p not in new and git.has_head(top):
+            try:
+                old = git.run_git(top, ["cat-file", "blob", f"HEAD:{p}"], timeout=30, check=False)
+            except (CadenceError, UnicodeDecodeError):
+                old = ""
+            found = scan_text(text, frozenset(old.splitlines())) if old else found
+        if found:
+            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+            out.append({"path": p, "reason": "secret", "detail": "; ".join(describe(f) for f in found[:3]) + more})
+        else:
+            clean.append(p)
+    return clean, out
+
+
+def _allow(root: Path, top: Path, given: list[str], stage: list[str], left_out: list[dict[str, str]], by: str,
+           warnings: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """`--allow-secret PATH`: stage a file that was left out as a secret, and record the decision."""
+    if not given:
+        return stage, []
+    import os
+
+    from cadence.project import decisions
+    from cadence.project.paths import DECISIONS
+    from cadence.project.workflow import maybe_lock, now
+    top_r = top.resolve()
+    wanted = {}
+    for g in given:
+        # an absolute path (the CLI makes a relative one absolute from the current directory) is made relative
+        # to the repository through its resolved parent, so a symlink named .env stays the link it names
+        rel = os.path.relpath(os.path.join(os.path.realpath(os.path.dirname(g)), os.path.basename(g)), top_r) \
+            if os.path.isabs(g) else os.path.normpath(g)
+        wanted[rel.replace(os.sep, "/")] = g
+    allowed: list[dict[str, str]] = []
+    for e in list(left_out):
+        if e["reason"] == "secret" and e["path"] in wanted:
+            left_out.remove(e)
+            wanted.pop(e["path"])
+            allowed.append({"path": e["path"], "detail": e["detail"]})
+    for g in wanted.values():
+        warnings.append(f"--allow-secret {g}: not left out as a secret, nothing to allow")
+    if not allowed:
+        return stage, []
+    with maybe_lock(root, "finish"):
+        for a in allowed:
+            rec = decisions.append(root, None, f"finish committed {a['path']} although it looks like a secret "
+                                   f"({a['detail']}): allowed with --allow-secret", "security", by, now())
+            a["decision"] = str(rec["id"])
+    record = os.path.relpath(os.path.realpath(root / DECISIONS), top_r).replace(os.sep, "/")
+    extra = [a["path"] for a in allowed] + ([record] if record not in stage else [])
+    return stage + extra, allowed
 
 
 def _ignored_runtime(top: Path, known: set[str]) -> list[dict[str, str]]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cadence.project import blocks
-from cadence.project.fsio import atomic_write
+from cadence.project import blocks, fsio
 
 IGNORED = (
     ".cadence/loop.json",
@@ -15,7 +14,9 @@ IGNORED = (
     ".cadence/*.bak",
     ".cadence/*.corrupt",
     ".cadence/.*.tmp",
+    ".*.????????.tmp",
     ".cadence.backup-*/",
+    ".cadence.init-*/",
     ".worktrees/",
 )
 
@@ -24,11 +25,11 @@ def ensure_gitignore(root: Path) -> bool:
     """Insert or refresh the block; returns True when the file changed. The user's lines are kept as they are."""
     path = root / ".gitignore"
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = fsio.read_bytes(root, path).decode("utf-8")
     except FileNotFoundError:
         text = ""
     new = blocks.upsert(text, "\n".join(IGNORED), "#")
     if new == text:
         return False
-    atomic_write(path, new)
+    fsio.atomic_write(root, path, new)
     return True

@@ -50,25 +50,29 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _holder(path: Path) -> str:
+def _holder(fd: int) -> str:
+    """Who holds the lock, from what the holder wrote into the file (read through our own descriptor)."""
     try:
-        info = json.loads(path.read_text() or "{}")
-        return f"pid {info.get('pid')} running '{info.get('command')}' since {info.get('since')}"
+        os.lseek(fd, 0, os.SEEK_SET)
+        raw = os.read(fd, 4096)
+        info = json.loads(raw.decode("utf-8") or "{}")
     except (OSError, ValueError):
-        return "another cadence process"
+        info = None
+    if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
+        return "another program (it holds the lock but did not say who it is)"
+    return f"pid {info['pid']} running '{info.get('command')}' since {info.get('since')}"
 
 
 @contextmanager
 def project_lock(root: Path, command: str, wait: float | None = None) -> Iterator[None]:
-    path = root / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    from cadence.project.fsio import open_lock
+    fd = open_lock(root, root / LOCK)
     try:
         deadline = time.monotonic() + (DEFAULT_WAIT if wait is None else max(0.0, wait))
         delay = 0.01
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
-                raise CadenceError("LOCK_HELD", f"the project is locked by {_holder(path)}",
+                raise CadenceError("LOCK_HELD", f"the project is locked by {_holder(fd)}",
                                    "Wait for it to finish, or retry with a longer --wait SECONDS.", CONFLICT)
             time.sleep(delay)
             delay = min(delay * 2, 0.2)

@@ -13,7 +13,7 @@ from typing import Any
 
 from cadence.core import loop as core
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.lock import project_lock
 from cadence.project.paths import LOOP, contained
 from cadence.project.workflow import dumps, now, read_json, workflow_config
@@ -23,7 +23,7 @@ TAIL_BYTES = 4096
 
 def load_loop(root: Path) -> dict[str, Any] | None:
     """The loop state, None when there is none; corrupt or unknown state is an error (exit 3), never 'no loop'."""
-    data = read_json(root / LOOP, LOOP, "LOOP_CORRUPT",
+    data = read_json(root, root / LOOP, LOOP, "LOOP_CORRUPT",
                      f"Inspect {LOOP} (a previous copy may be in {LOOP}.bak), or start over with "
                      "'cadence loop start PLAN --force'.")
     if data is None:
@@ -40,27 +40,42 @@ def require_loop(root: Path) -> dict[str, Any]:
 
 
 def save_loop(root: Path, state: dict[str, Any]) -> None:
-    atomic_write(root / LOOP, dumps(state), backup=True)
+    fsio.atomic_write(root, root / LOOP, dumps(state), backup=True)
 
 
 # ----------------------------------------------------------------- command detection
 
-def _read_manifests(directory: Path) -> dict[str, str]:
+def _read_manifests(root: Path, directory: Path) -> dict[str, str]:
     from cadence.core.detect_commands import FILES
     out: dict[str, str] = {}
     for name in FILES:
         p = directory / name
         if p.is_file():
             try:
-                out[name] = p.read_text(encoding="utf-8", errors="replace") if p.stat().st_size < 2_000_000 else ""
-            except OSError:
+                out[name] = fsio.read_text(root, p, errors="replace") if p.stat().st_size < 2_000_000 else ""
+            except (OSError, CadenceError):
                 out[name] = ""
     return out
 
 
+VENVS = (".venv", "venv")
+
+
 def detect_commands(root: Path, start: Path | None = None) -> dict[str, Any]:
-    """Detection at the repository root, then the nearest manifest (from `start` up, then one level down)."""
+    """Detection at the repository root, then the nearest manifest (from `start` up, then one level down).
+    A plain Python project's virtualenv (`.venv/` or `venv/` beside the manifest) is used before whatever
+    `python` is on PATH; uv / poetry / hatch projects already run through their tool."""
     found = _detect(root, start)
+    base = root.resolve() / found.get("cwd", ".")
+    venv = _venv(base)
+    if venv is not None:
+        for k in ("build", "test", "lint"):
+            cmd = found.get(k)
+            tool, _, rest = cmd.partition(" ") if isinstance(cmd, str) else ("", "", "")
+            if tool in ("python", "pytest", "ruff") and (base / venv / "bin" / tool).is_file():
+                found[k] = f"{venv}/bin/{tool} {rest}".rstrip()
+        found["venv"] = venv
+        return found
     import shutil
     if shutil.which("python") is None and shutil.which("python3") is not None:  # e.g. Debian without python-is-python3
         for k in ("build", "test", "lint"):
@@ -69,10 +84,15 @@ def detect_commands(root: Path, start: Path | None = None) -> dict[str, Any]:
     return found
 
 
+def _venv(directory: Path) -> str | None:
+    """The name of the first virtualenv in `directory` that has a python (`.venv`, then `venv`)."""
+    return next((name for name in VENVS if (directory / name / "bin" / "python").is_file()), None)
+
+
 def _detect(root: Path, start: Path | None) -> dict[str, Any]:
     from cadence.core.detect_commands import detect
     root = root.resolve()
-    found = detect(_read_manifests(root))
+    found = detect(_read_manifests(root, root))
     if found["detected"]:
         found["cwd"] = "."
         return found
@@ -88,7 +108,7 @@ def _detect(root: Path, start: Path | None) -> dict[str, Any]:
     except OSError:
         pass
     for d in candidates:
-        found = detect(_read_manifests(d))
+        found = detect(_read_manifests(root, d))
         if found["detected"]:
             found["cwd"] = d.relative_to(root).as_posix()
             return found
@@ -109,7 +129,7 @@ def start_loop(root: Path, plan: str, build: str | None = None, test: str | None
     from cadence.core.detect_commands import merge
     from cadence.project.plans import existing_plan, read_plan
     path = existing_plan(root, plan)
-    parsed = read_plan(path)
+    parsed = read_plan(root, path)
     wf = workflow_config(root)
     detected = detect_commands(root, cwd)
     commands = merge(detected, wf.get("commands"), {"build": build, "test": test, "lint": lint})
@@ -151,59 +171,106 @@ def status_loop(root: Path) -> dict[str, Any]:
     return _view(state)
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+GRACE_S = 1.0   # after the command exits, how long output from children it left behind is still read
+CHUNK = 65536
+
+
+class Output:
+    """What verify keeps of a command's output, in constant memory: the last TAIL_BYTES bytes, the byte
+    count, and the test-count parser fed line by line."""
+
+    def __init__(self) -> None:
+        from cadence.core.testcounts import CountParser
+        self.tail = bytearray()
+        self.size = 0
+        self.counts = CountParser()
+        self._line = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self.tail += chunk
+        if len(self.tail) > 2 * TAIL_BYTES:
+            del self.tail[:-TAIL_BYTES]
+        *lines, rest = chunk.split(b"\n")
+        room = self.counts.LINE_MAX
+        for line in lines:
+            self._line += line[:max(0, room - len(self._line))]
+            self.counts.feed(self._line.decode("utf-8", errors="replace"))
+            self._line.clear()
+        self._line += rest[:max(0, room - len(self._line))]
+
+    def note(self, text: str) -> None:
+        self.feed(text.encode())
+
+    def text(self) -> str:
+        if self._line:
+            self.counts.feed(self._line.decode("utf-8", errors="replace"))
+            self._line.clear()
+        return bytes(self.tail[-TAIL_BYTES:]).decode("utf-8", errors="ignore")
+
+
+def _kill_group(pgid: int) -> None:
     try:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover
-            proc.kill()
-    except OSError:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:  # the group is already gone
         pass
 
 
 def run_command(command: str, cwd: Path, timeout: float) -> dict[str, Any]:
-    """Run one configured command as an argument list (shlex; never a shell) with a timeout."""
+    """Run one configured command as an argument list (shlex; never a shell) with a timeout, under the
+    supervisor (`project/supervise.py`) in a process group of its own, so that the command and everything
+    it started die with cadence. Output is streamed: only its tail and running test counts are kept."""
+    import select
+    import sys
     started = time.monotonic()
     try:
         argv = shlex.split(command)
     except ValueError as exc:
-        return {"exit_code": 2, "duration_s": 0.0, "output": f"cannot parse command: {exc}"}
+        return {"exit_code": 2, "duration_s": 0.0, "output": f"cannot parse command: {exc}", "counts": None}
     if not argv:
-        return {"exit_code": 2, "duration_s": 0.0, "output": "empty command"}
+        return {"exit_code": 2, "duration_s": 0.0, "output": "empty command", "counts": None}
+    supervisor = [sys.executable, "-I", "-S", str(Path(__file__).with_name("supervise.py"))]
+    proc = subprocess.Popen([*supervisor, *argv], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.PIPE, start_new_session=True)
+    assert proc.stdout is not None
+    out = Output()
+    fd = proc.stdout.fileno()
+    code: int | None = None
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    except FileNotFoundError:
-        return {"exit_code": 127, "duration_s": round(time.monotonic() - started, 3),
-                "output": f"command not found: {argv[0]}"}
-    except OSError as exc:
-        return {"exit_code": 126, "duration_s": round(time.monotonic() - started, 3),
-                "output": f"cannot run {argv[0]}: {exc.strerror}"}
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        code = proc.returncode
-        text = out.decode("utf-8", errors="replace")
-    except subprocess.TimeoutExpired:
-        _kill(proc)
+        deadline = started + timeout
+        exited_at: float | None = None
+        while True:
+            moment = time.monotonic()
+            if exited_at is None and proc.poll() is not None:
+                exited_at = moment
+            limit = deadline if exited_at is None else min(deadline, exited_at + GRACE_S)
+            if moment >= limit:
+                break
+            ready, _, _ = select.select([fd], [], [], min(0.2, limit - moment))
+            if ready:
+                chunk = os.read(fd, CHUNK)
+                if not chunk:  # every writer closed its end
+                    break
+                out.feed(chunk)
         try:
-            out, _ = proc.communicate(timeout=5)
+            code = proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            out = b""
+            code = None  # still running at the deadline
+    finally:
+        _kill_group(proc.pid)  # leftovers (background children), or everything on timeout / Ctrl-C
+        proc.wait()
+        proc.stdout.close()
+        if proc.stdin is not None:
+            proc.stdin.close()
+    if code is None:
         code = 124
-        text = out.decode("utf-8", errors="replace") + f"\n[cadence] timed out after {timeout:g}s\n"
-    return {"exit_code": code, "duration_s": round(time.monotonic() - started, 3), "output": text}
-
-
-def _tail(text: str) -> str:
-    raw = text.encode("utf-8")
-    if len(raw) <= TAIL_BYTES:
-        return text
-    return raw[-TAIL_BYTES:].decode("utf-8", errors="ignore")
+        out.note(f"\n[cadence] timed out after {timeout:g}s\n")
+    return {"exit_code": code, "duration_s": round(time.monotonic() - started, 3), "output": out.text(),
+            "counts": out.counts.result(), "output_bytes": out.size}
 
 
 def verify_loop(root: Path) -> dict[str, Any]:
     """Run build, test and lint (those configured) for the current task and record the evidence."""
-    from cadence.core.testcounts import parse_counts
     with project_lock(root, "loop verify"):
         state = require_loop(root)
         if core.promote(state, now()):
@@ -225,10 +292,13 @@ def verify_loop(root: Path) -> dict[str, Any]:
     entries = []
     for kind, cmd in commands:
         res = run_command(str(cmd), cwd, timeout)
-        entries.append({"at": at, "kind": kind, "command": cmd, "exit_code": res["exit_code"],
-                        "duration_s": res["duration_s"],
-                        "counts": parse_counts(res["output"]) if kind == "test" else None,
-                        "tail": _tail(res["output"])})
+        entry = {"at": at, "kind": kind, "command": cmd, "exit_code": res["exit_code"],
+                 "duration_s": res["duration_s"], "counts": res["counts"] if kind == "test" else None,
+                 "tail": res["output"]}
+        hint = _runner_hint(kind, res)
+        if hint:
+            entry["hint"] = hint
+        entries.append(entry)
     with project_lock(root, "loop verify"):
         state = require_loop(root)
         now_task = core.current_task(state)
@@ -239,6 +309,17 @@ def verify_loop(root: Path) -> dict[str, Any]:
         save_loop(root, state)
     green = all(core.entry_green(e) for e in entries)
     return _view(state, evidence=entries, green=green)
+
+
+_MISSING = ("No module named", "command not found", "not found:", "No such file or directory")
+
+
+def _runner_hint(kind: str, res: dict[str, Any]) -> str | None:
+    """When the command itself could not be found (no test runner), say how to configure the right one."""
+    if res["exit_code"] == 0 or not any(m in res["output"] for m in _MISSING):
+        return None
+    return (f"The {kind} runner looks missing. Set workflow.commands.{kind} in .cadence/config.yml (e.g. "
+            f"'.venv/bin/python -m pytest'), or restart with 'cadence loop start PLAN --{kind} CMD --force'.")
 
 
 def report_loop(root: Path, result: str, detail: str = "") -> dict[str, Any]:

@@ -32,14 +32,14 @@ def find_root(explicit: str | None = None) -> Path:
             raise CadenceError("ROOT_NOT_FOUND", f"--root {explicit!r} is not a directory",
                                "Pass an existing project directory.", USAGE)
         return root.resolve()
+    # The nearest `.cadence/` between here and the current git working tree's top level, else that top level:
+    # never beyond it, so a nested repository (a vendored clone, a submodule) and a linked worktree (whose
+    # `.git` is a file) are projects of their own, not the enclosing one. Outside git: the nearest `.cadence/`.
     cwd = Path.cwd()
-    git_top: Path | None = None
     for d in (cwd, *cwd.parents):
-        if (d / DIR).is_dir():
+        if (d / DIR).is_dir() or (d / ".git").exists():
             return d
-        if git_top is None and (d / ".git").exists():
-            git_top = d
-    return git_top or cwd
+    return cwd
 
 
 def require_project(root: Path) -> None:
@@ -50,7 +50,7 @@ def require_project(root: Path) -> None:
 
 def validate_name(value: str, what: str = "name") -> str:
     """A plain file-name-like identifier: no separators, no '..', no leading dot or dash, no control chars."""
-    if not isinstance(value, str) or not NAME_RE.match(value) or ".." in value:
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value) or ".." in value:
         raise CadenceError("INVALID_NAME", f"invalid {what}: {value!r}",
                            "Use letters, digits, '.', '_' or '-' (start with a letter or digit, "
                            "at most 128 characters, no '/' or '..').", USAGE)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cadence.core.graph import DONE
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError, did_you_mean
-from cadence.project import paths
+from cadence.project import fsio, paths
 from cadence.project.state import OUTPUT_ALIASES, load_state, now, save_state, statuses
 
 MAX_DIR_FILES = 200
@@ -47,11 +48,12 @@ class Project:
     def step(self, name: str, tools: bool = True) -> Any:
         step = self.pipeline.steps.get(name) or (self.pipeline.tools.get(name) if tools else None)
         if step is None:
-            names = list(self.pipeline.steps) + (list(self.pipeline.tools) if tools else [])
+            near = step_suggestions(self.pipeline, name[:200])
             shown = name if len(name) <= 80 else name[:80] + "…"
+            mean = f"Did you mean {' or '.join(repr(n) for n in near)}? " if near else ""
             raise CadenceError("UNKNOWN_STEP", f"unknown step {shown!r}",
-                               (did_you_mean(name, names) + " Run 'cadence list' or 'cadence status' for the steps.")
-                               .strip(), USAGE)
+                               mean + "Run 'cadence status' for the steps, 'cadence list --section tools' for the "
+                               "tools.", USAGE)
         return step
 
 
@@ -120,10 +122,43 @@ def _expand(root: Path, rel: str) -> tuple[list[tuple[str, str]], list[str]]:
             skipped.append(relf)
             continue
         try:
-            out.append((relf, f.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
+            out.append((relf, fsio.read_text(root, f)))
+        except (OSError, UnicodeDecodeError, CadenceError):
             skipped.append(relf)
     return out, skipped
+
+
+# ------------------------------------------------------------------ names
+
+def parse_phases(spec: str) -> list[str]:
+    """`--phase` for status and rework: phase slugs, or UNKNOWN_PHASE with a did-you-mean (a backwards range
+    such as '3-1' is an error too, never silently read as '1-3')."""
+    from cadence.core.phases import PHASE_SLUGS, BackwardsRange, parse_phase_range
+    try:
+        return parse_phase_range(spec)
+    except BackwardsRange as exc:
+        raise CadenceError("UNKNOWN_PHASE", f"phase range {exc.part!r} runs backwards",
+                           f"Did you mean {exc.turned!r}? A range goes from the earlier phase to the later one.",
+                           USAGE) from None
+    except ValueError as exc:
+        bad = str(exc)
+        raise CadenceError("UNKNOWN_PHASE", f"unknown phase {bad!r}" + (f" in {spec!r}" if bad != spec else ""),
+                           (did_you_mean(bad, list(PHASE_SLUGS)) + " Use a phase name or number, or a range like "
+                            "'pre-architecture' or '1-7'. Phases: " + ", ".join(PHASE_SLUGS)).strip(),
+                           USAGE) from None
+
+
+def step_suggestions(pipeline: Any, word: str) -> list[str]:
+    """Steps a mistyped name may mean, the first kind that matches: the steps that write an output of that
+    name (`tdd-standards` → tdd), steps with the word as a part of their name (`prd` → create-prd, review-prd,
+    innovate-prd), near spellings."""
+    from cadence.errors import suggest
+    known = list(pipeline.steps) + list(pipeline.tools)
+    stem = word.strip().lower().removesuffix(".md").rstrip("/").rsplit("/", 1)[-1]
+    by_output = [n for n in known for o in pipeline.get(n).outputs
+                 if o.rstrip("/").rsplit("/", 1)[-1].removesuffix(".md").removesuffix(".json") == stem]
+    by_part = [n for n in known if stem and stem in n.split("-")]
+    return list(dict.fromkeys(by_output or by_part or suggest(stem, known)))[:4]
 
 
 # ------------------------------------------------------------------ read-only views
@@ -140,16 +175,7 @@ def next_steps(proj: Project, count: int | None = None) -> dict[str, Any]:
 def status(proj: Project, phase: str | None = None, compact: bool = False) -> dict[str, Any]:
     st = proj.statuses()
     pl = proj.pipeline
-    phases = None
-    if phase is not None:
-        from cadence.core.phases import parse_phase_range
-        try:
-            phases = set(parse_phase_range(phase))
-        except ValueError:
-            from cadence.core.phases import PHASE_SLUGS
-            raise CadenceError("UNKNOWN_PHASE", f"unknown phase {phase!r}",
-                               (did_you_mean(phase, list(PHASE_SLUGS)) + " Phases: " + ", ".join(PHASE_SLUGS)).strip(),
-                               USAGE) from None
+    phases = set(parse_phases(phase)) if phase is not None else None
     steps = []
     for s in pl.steps.values():
         if phases and s.phase not in phases:
@@ -176,9 +202,11 @@ def info(proj: Project, name: str | None) -> dict[str, Any]:
     s = proj.step(name)
     st = proj.statuses()
     pl = proj.pipeline
+    depth, depth_source = step_depth(proj, s)
     return {"name": s.name, "phase": s.phase, "order": s.order, "description": s.description, "summary": s.summary,
             "stateless": s.stateless, "conditional": s.conditional, "applicable": s.applicable, "enabled": s.enabled,
-            "status": "stateless" if s.stateless else pl.status(s.name, st), "depth": pl.depth_for(s.name)[0],
+            "status": "stateless" if s.stateless else pl.status(s.name, st), "depth": depth,
+            "depth_source": depth_source,
             "dependencies": [{"name": d, "status": pl.status(d, st) if d in pl.steps else "unknown"}
                              for d in s.dependencies],
             "outputs": s.outputs, "knowledge": s.knowledge, "reads": s.reads, "when": s.when, "reason": s.reason,
@@ -216,10 +244,15 @@ def check(proj: Project, name: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ run
 
-def _knowledge_for(proj: Project, names: list[str]) -> list[Any]:
+def _knowledge_for(proj: Project, step: Any, depth: int) -> list[Any]:
+    """The step's knowledge entries whose `when:` condition is not false for this run (knowledge.md)."""
     from cadence.content.loader import knowledge_path
     from cadence.core.assemble import Knowledge
     from cadence.core.frontmatter import FrontmatterError, split
+    from cadence.core.predicate import PredicateError, evaluate
+    facts = {**proj.config, "run": {"depth": depth, "step": step.name, "category": step.category,
+                                    "stateless": step.stateless}}
+    names: list[str] = step.knowledge
     out = []
     for name in names:
         override = _inside(proj, proj.root / paths.KNOWLEDGE / f"{name}.md")
@@ -228,10 +261,16 @@ def _knowledge_for(proj: Project, names: list[str]) -> list[Any]:
             proj.warnings.append(f"knowledge entry {name!r} is not in the library yet; assembled without it")
             continue
         try:
-            fm, body = split(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, FrontmatterError) as exc:
+            fm, body = split(fsio.read_text(proj.root if override is not None else None, path))
+        except (OSError, UnicodeDecodeError, FrontmatterError, CadenceError) as exc:
             proj.warnings.append(f"knowledge entry {name!r} ({path}) is unreadable ({exc}); assembled without it")
             continue
+        when = _fm_scalar(fm, "when")
+        try:
+            if when and evaluate(when, facts).value is False:
+                continue
+        except PredicateError as exc:
+            proj.warnings.append(f"knowledge entry {name!r} has an invalid when: ({exc}); injected anyway")
         out.append(Knowledge(name, _fm_scalar(fm, "description"), body, source))
     return out
 
@@ -262,9 +301,18 @@ def _read_optional(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        return path.read_text(encoding="utf-8")
+        return fsio.read_text(None, path)  # already resolved inside the project by _inside
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def step_depth(proj: Project, step: Any, cli_depth: int | None = None) -> tuple[int, str]:
+    """The depth `run` assembles `step` at and where it comes from: --depth, then a pending `rework --depth`,
+    then the config and preset rules."""
+    entry = proj.state["steps"].get(step.name, {}) if not step.stateless else {}
+    if cli_depth is None and entry.get("rework_depth"):
+        return int(entry["rework_depth"]), "rework --depth"
+    return proj.pipeline.depth_for(step.name, cli_depth)  # type: ignore[no-any-return]
 
 
 def assemble_step(proj: Project, name: str, depth: int | None = None, instructions: str | None = None,
@@ -275,10 +323,7 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     s = proj.step(name)
     if depth is not None and not 1 <= depth <= 5:
         raise CadenceError("INVALID_DEPTH", f"depth {depth} is out of range", "Use --depth 1 to 5.", USAGE)
-    resolved, source = proj.pipeline.depth_for(s.name, depth)
-    entry = proj.state["steps"].get(s.name, {}) if not s.stateless else {}
-    if depth is None and entry.get("rework_depth"):
-        resolved, source = int(entry["rework_depth"]), "rework --depth"
+    resolved, source = step_depth(proj, s, depth)
     try:
         body = read_body(content_dir() / s.path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -288,17 +333,15 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     st = proj.statuses()
     artifacts: list[Artifact] = []
     skipped: list[str] = []
-    sources = [d for d in s.dependencies if d in pl.steps] + [r for r in s.reads if r in pl.steps]
-    for src in dict.fromkeys(sources):
-        ss = pl.steps[src]
-        if not ss.enabled:
-            continue
-        for out in ss.outputs:
-            files, skip = _expand(proj.root, out)
-            for legacy in LEGACY_NAMES.get(out, ()) if not files else ():
-                files, skip = _expand(proj.root, legacy)
-            artifacts += [Artifact(p, c, src) for p, c in files]
-            skipped += skip
+    for src, out in context_outputs(pl, s.name, body):
+        status_ = pl.status(src, st)
+        note = "" if status_ in DONE else f"still {status_.replace('_', ' ')}: may be unfinished"
+        files, skip = _expand(proj.root, out)
+        for legacy in LEGACY_NAMES.get(out, ()) if not files else ():
+            files, skip = _expand(proj.root, legacy)
+        artifacts += [Artifact(p, c, src, note) for p, c in files]
+        skipped += skip
+    sources = pl.context_steps(s.name)
     existing: list[Artifact] = []
     update_mode = False
     if not s.stateless:
@@ -320,9 +363,9 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     if instructions is not None and not instructions.strip():
         proj.warnings.append("--instructions is empty: no inline instructions")
     prog = pl.progress(st)
-    completed, total = prog["completed"] + prog["skipped"], prog["enabled"]
     inp = AssemblyInput(step=s.name, body=body, methodology=pl.methodology, depth=resolved, depth_source=source,
-                        completed=completed, total=total, knowledge=_knowledge_for(proj, s.knowledge),
+                        completed=prog["completed"], total=prog["enabled"], skipped=prog["skipped"],
+                        knowledge=_knowledge_for(proj, s, resolved),
                         artifacts=artifacts, existing=existing, decisions=decisions,
                         instructions=(*layers, instructions),
                         arguments=arguments, update_mode=update_mode, stateless=s.stateless,
@@ -330,6 +373,21 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     result = assemble(inp)
     result.omitted.extend(p for p in skipped if p not in result.omitted)
     return s, result, resolved, source, update_mode
+
+
+def context_outputs(pl: Any, name: str, body: str) -> list[tuple[str, str]]:
+    """(step, output) pairs for `name`'s Project Context, in priority order: the outputs of the context steps
+    (dependencies, with what a review dependency reviewed ahead of it; then `reads`), and among them first
+    the files the step's `## Inputs` names in backticks; then every other output of an earlier step that
+    `## Inputs` names. A step that is still pending still feeds its files (decisions.md)."""
+    from cadence.core.frontmatter import section
+    named = [n.rstrip("/") for n in re.findall(r"`([^`\s]+)`", section(body, "Inputs") or "")]
+    pairs = [(src, out) for src in pl.context_steps(name) for out in pl.steps[src].outputs]
+    earlier = sorted(pl.ancestors(name) - {src for src, _ in pairs}, key=lambda n: list(pl.steps).index(n))
+    pairs += [(src, out) for src in earlier if pl.steps[src].enabled for out in pl.steps[src].outputs
+              if out.rstrip("/") in named]
+    rank = {n: i for i, n in enumerate(named)}
+    return sorted(pairs, key=lambda p: rank.get(p[1].rstrip("/"), len(rank)))
 
 
 def project_line(proj: Project) -> str:
@@ -371,6 +429,8 @@ def run(proj: Project, name: str, depth: int | None = None, instructions: str | 
     elif not s.applicable:
         proj.warnings.append(f"{s.name} is {s.reason}; running it anyway")
     step, result, resolved, _, update_mode = assemble_step(proj, name, depth, instructions, arguments)
+    if update_mode:
+        _rerun_warnings(proj, s.name, resolved)
     status_ = "stateless" if s.stateless else proj.pipeline.status(s.name, proj.statuses())
     if not preview and not s.stateless:
         from cadence.project.lock import project_lock
@@ -381,9 +441,28 @@ def run(proj: Project, name: str, depth: int | None = None, instructions: str | 
             _save(proj, state)
             proj._state = state
         status_ = "in_progress"
+    from cadence.core.assemble import estimate_tokens
+    size = len(result.prompt.encode("utf-8"))
     return {"step": step.name, "status": status_, "depth": resolved, "update_mode": update_mode,
-            "prompt": result.prompt, "bytes": len(result.prompt.encode("utf-8")), "knowledge": result.knowledge,
-            "context": result.context, "omitted": result.omitted}
+            "prompt": result.prompt, "bytes": size, "tokens": estimate_tokens(size), "knowledge": result.knowledge,
+            "summarised": result.summarised, "context": result.context, "omitted": result.omitted}
+
+
+def _rerun_warnings(proj: Project, name: str, depth: int) -> None:
+    """Re-running a completed step in update mode: warn when it would be redone shallower than it was
+    completed (depth-downgrade) or under another methodology than it was completed with (methodology-changed)."""
+    entry = proj.state["steps"].get(name) or {}
+    if entry.get("status") != "completed":
+        return
+    done_depth = entry.get("depth")
+    if isinstance(done_depth, int) and depth < done_depth:
+        proj.warnings.append(f"depth-downgrade: {name} was completed at depth {done_depth} and now runs at depth "
+                             f"{depth}; update mode may drop what the deeper run produced (pass --depth "
+                             f"{done_depth} to keep it)")
+    done_with = entry.get("methodology") or proj.state.get("methodology")
+    if done_with and done_with != proj.pipeline.methodology:
+        proj.warnings.append(f"methodology-changed: {name} was completed under {done_with} and now runs under "
+                             f"{proj.pipeline.methodology}; its outputs follow the old methodology's expectations")
 
 
 # ------------------------------------------------------------------ mutations
@@ -417,6 +496,7 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
     with project_lock(proj.root, f"complete {s.name}", wait):
         state = load_state(proj.root)
         state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": source,
+                                  "methodology": proj.pipeline.methodology,
                                   "outputs": [o for o in s.outputs if output_exists(proj.root, o)], "reason": None}
         _save(proj, state)
         proj._state = state
@@ -465,13 +545,7 @@ def reset(proj: Project, name: str | None, all_steps: bool = False, wait: float 
 
 
 def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float | None = None) -> dict[str, Any]:
-    from cadence.core.phases import PHASE_SLUGS, parse_phase_range
-    try:
-        phases = parse_phase_range(phase_spec)
-    except ValueError:
-        raise CadenceError("UNKNOWN_PHASE", f"invalid phase range {phase_spec!r}",
-                           "Use a phase name or number, or a range like 'pre-architecture' or '1-7'. Phases: "
-                           + ", ".join(PHASE_SLUGS), USAGE) from None
+    phases = parse_phases(phase_spec)
     if depth is not None and not 1 <= depth <= 5:
         raise CadenceError("INVALID_DEPTH", f"depth {depth} is out of range", "Use --depth 1 to 5.", USAGE)
     from cadence.project.lock import project_lock
@@ -488,19 +562,6 @@ def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
 
 
-def _ancestor_outputs(proj: Project, name: str) -> set[str]:
-    steps = proj.pipeline.steps
-    seen: set[str] = set()
-    stack = list(steps[name].dependencies)
-    while stack:
-        d = stack.pop()
-        if d in seen or d not in steps:
-            continue
-        seen.add(d)
-        stack.extend(steps[d].dependencies)
-    return {o for d in seen for o in steps[d].outputs}
-
-
 def adopt(proj: Project, apply: bool = False, wait: float | None = None) -> dict[str, Any]:
     """Propose pending steps whose declared outputs all exist — except steps that only rewrite files an
     upstream step owns (e.g. innovate-vision rewrites docs/vision.md): a file on disk says nothing about them."""
@@ -510,7 +571,8 @@ def adopt(proj: Project, apply: bool = False, wait: float | None = None) -> dict
         if not s.active or st.get(s.name, "pending") != "pending":
             continue
         required = s.required_outputs(proj.pipeline.depth_for(s.name)[0])  # the evidence `complete` would ask for
-        if not required or not set(required) - _ancestor_outputs(proj, s.name):
+        upstream = {o for d in proj.pipeline.ancestors(s.name) for o in proj.pipeline.steps[d].outputs}
+        if not required or not set(required) - upstream:
             continue
         if all(output_exists(proj.root, o) for o in required):
             proposed.append({"step": s.name, "outputs": required})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from cadence.core import plan as core
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.lock import project_lock
 from cadence.project.paths import PLANS, contained, validate_name
 from cadence.project.workflow import now, today
@@ -35,17 +36,19 @@ def existing_plan(root: Path, name: str) -> Path:
     path = plan_path(root, name)
     if not path.is_file():
         from cadence.errors import did_you_mean
-        names = [p.name for p in plans_dir(root).glob("*.md")] if plans_dir(root).is_dir() else []
+        names = [p.name for p in fsio.listdir(root, plans_dir(root), "*.md")]
         raise CadenceError("PLAN_NOT_FOUND", f"plan not found: {name}",
                            (did_you_mean(name, names) + " Run 'cadence plan list'.").strip(), PRECONDITION)
     return path
 
 
-def read_plan(path: Path) -> dict[str, Any]:
+def read_plan(root: Path, path: Path) -> dict[str, Any]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = fsio.read_bytes(root, path).decode("utf-8")
     except UnicodeDecodeError:
         raise core.PlanError(f"plan {path.name} is not UTF-8 text") from None
+    except OSError as exc:
+        raise core.PlanError(f"plan {path.name} is unreadable: {exc.strerror}") from None
     try:
         parsed = core.parse_plan(text)
     except core.PlanError as exc:
@@ -85,14 +88,14 @@ def save_plan(root: Path, title: str | None, type_: str | None, content: str, is
     slug = core.slugify(fm["title"])
     base = plans_dir(root)
     with project_lock(root, "plan save"):
-        base.mkdir(parents=True, exist_ok=True)
+        fsio.mkdirs(root, base)
         stem = f"{today()}-{fm['type']}-{slug}"
         name = f"{stem}.md"
         n = 2
-        while (base / name).exists():
+        while os.path.lexists(base / name):
             name = f"{stem}-{n}.md"
             n += 1
-        atomic_write(base / name, text)
+        fsio.atomic_write(root, base / name, text)
     tasks = core.parse_tasks(body)
     return {"file": name, "path": str(base / name), "title": fm["title"], "type": fm["type"], "tasks": len(tasks),
             "issues": fm.get("issues", [])}
@@ -100,14 +103,11 @@ def save_plan(root: Path, title: str | None, type_: str | None, content: str, is
 
 def list_plans(root: Path) -> list[dict[str, Any]]:
     """Newest first: file, title, type, status, branch, task count (an unreadable plan carries `error`)."""
-    base = plans_dir(root)
-    if not base.is_dir():
-        return []
     out = []
-    for path in base.glob("*.md"):
+    for path in fsio.listdir(root, plans_dir(root), "*.md"):
         entry: dict[str, Any] = {"file": path.name}
         try:
-            p = read_plan(path)
+            p = read_plan(root, path)
             fm = p["frontmatter"]
             entry.update(title=p["title"] or path.stem, type=fm.get("type", "unknown"),
                          status=fm.get("status", "draft"),
@@ -123,7 +123,7 @@ def list_plans(root: Path) -> list[dict[str, Any]]:
 
 def show_plan(root: Path, name: str) -> dict[str, Any]:
     path = existing_plan(root, name)
-    p = read_plan(path)
+    p = read_plan(root, path)
     return {"file": path.name, "frontmatter": p["frontmatter"], "title": p["title"], "tasks": p["tasks"],
             "sections": p["sections"], "issues": p["issues"], "content": p["text"]}
 
@@ -145,7 +145,7 @@ def delete_plan(root: Path, name: str, force: bool = False) -> dict[str, Any]:
         if _active_loop_plan(root) == path.name and not force:
             raise CadenceError("PLAN_IN_USE", f"plan {path.name} is used by the active loop",
                                "Finish or abort the loop first ('cadence loop abort'), or pass --force.", PRECONDITION)
-        path.unlink()
+        fsio.unlink(root, path)
     return {"file": path.name, "deleted": True}
 
 
@@ -163,7 +163,7 @@ def commit_plan(root: Path, name: str) -> dict[str, Any]:
     from cadence.vcs import git
     require_git(root)
     path = existing_plan(root, name)
-    p = read_plan(path)
+    p = read_plan(root, path)
     fm = p["frontmatter"]
     protected = workflow_config(root)["protected-branches"]
     current = git.current_branch(root)
@@ -189,7 +189,7 @@ def commit_plan(root: Path, name: str) -> dict[str, Any]:
             created = True
     if fm.get("branch") != target:
         fm["branch"] = target
-        atomic_write(path, core.render_plan(fm, p["body"]))
+        fsio.atomic_write(root, path, core.render_plan(fm, p["body"]))
     rel = path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) else str(path)
     git.run_git(root, ["add", "--", rel])
     staged = git.run_git(root, ["diff", "--cached", "--name-only", "--", rel]).strip()
@@ -212,7 +212,7 @@ def overlaps(root: Path) -> dict[str, Any]:
     for entry in list_plans(root):
         if entry.get("error") or entry.get("status") == "done":
             continue
-        p = read_plan(plans_dir(root) / entry["file"])
+        p = read_plan(root, plans_dir(root) / entry["file"])
         plans.append((entry["file"], p["touches"], core.listed_files(p["body"])))
     candidates: set[str] = set()
     for _, _, listed in plans:

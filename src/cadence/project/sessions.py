@@ -10,17 +10,17 @@ from typing import Any
 
 from cadence.core import plan as fmcore
 from cadence.errors import PRECONDITION, USAGE, CadenceError
-from cadence.project.fsio import atomic_write
+from cadence.project import fsio
 from cadence.project.lock import project_lock
 from cadence.project.paths import SESSIONS
 from cadence.project.workflow import workflow_config
 
-ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
+ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
 
 
 def validate_id(session_id: str) -> str:
     sid = session_id[:-3] if isinstance(session_id, str) and session_id.endswith(".md") else session_id
-    if not isinstance(sid, str) or not ID_RE.match(sid):
+    if not isinstance(sid, str) or not ID_RE.fullmatch(sid):
         raise CadenceError("INVALID_SESSION_ID", f"invalid session id: {session_id!r}",
                            "Use an id from 'cadence session list' (like 20260101-120000-ab12).", USAGE)
     return sid
@@ -32,8 +32,8 @@ def save_session(root: Path, summary: str, decisions: list[str] | None = None, f
     if not summary or not summary.strip():
         raise CadenceError("SUMMARY_REQUIRED", "a session needs a summary", "Pass --summary 'what happened'.", USAGE)
     if plan:
-        from cadence.project.plans import plan_path
-        plan = plan_path(root, plan).name
+        from cadence.project.plans import existing_plan
+        plan = existing_plan(root, plan).name
     branch = None
     if git.is_repo(root):
         branch = git.current_branch(root)
@@ -51,26 +51,28 @@ def save_session(root: Path, summary: str, decisions: list[str] | None = None, f
     retention = int((workflow_config(root).get("sessions") or {}).get("retention", 50))
     d = root / SESSIONS
     with project_lock(root, "session save"):
-        d.mkdir(parents=True, exist_ok=True)
-        atomic_write(d / f"{sid}.md", fmcore.render_plan(fm, "\n".join(body)))
-        existing = sorted(p for p in d.glob("*.md") if ID_RE.match(p.stem))
+        fsio.atomic_write(root, d / f"{sid}.md", fmcore.render_plan(fm, "\n".join(body)))
+        existing = [p for p in fsio.listdir(root, d, "*.md") if ID_RE.fullmatch(p.stem)]
         removed = []
         for p in existing[:-retention] if len(existing) > retention else []:
-            p.unlink()
+            fsio.unlink(root, p, missing_ok=True)
             removed.append(p.stem)
     return {"id": sid, "file": f"{SESSIONS}/{sid}.md", "branch": branch, "plan": plan, "removed": removed}
 
 
 def list_sessions(root: Path, limit: int = 10) -> list[dict[str, Any]]:
     d = root / SESSIONS
-    if not d.is_dir():
-        return []
     out = []
-    for p in sorted((p for p in d.glob("*.md") if ID_RE.match(p.stem)), reverse=True)[:max(1, limit)]:
+    found = [p for p in fsio.listdir(root, d, "*.md") if ID_RE.fullmatch(p.stem)]
+    for p in sorted(found, reverse=True)[:max(1, limit)]:
         try:
-            fm, body = fmcore.split_frontmatter(p.read_text(encoding="utf-8", errors="replace"))
-        except CadenceError:
+            fm, body = fmcore.split_frontmatter(fsio.read_text(root, p, errors="replace"))
+        except CadenceError as err:
+            if err.code == fsio.UNSAFE:
+                continue  # a link out of the repository is not a session note
             fm, body = {}, ""
+        except OSError:
+            continue
         fm = fm or {}
         first = next((ln.strip() for ln in body.split("\n") if ln.strip() and not ln.startswith("#")), "")
         out.append({"id": p.stem, "date": fm.get("date"), "branch": fm.get("branch"), "plan": fm.get("plan"),
@@ -81,9 +83,10 @@ def list_sessions(root: Path, limit: int = 10) -> list[dict[str, Any]]:
 def show_session(root: Path, session_id: str) -> dict[str, Any]:
     sid = validate_id(session_id)
     p = root / SESSIONS / f"{sid}.md"
-    if not p.is_file():
+    try:
+        text = fsio.read_text(root, p, errors="replace")
+    except OSError:
         raise CadenceError("SESSION_NOT_FOUND", f"session not found: {sid}", "Run 'cadence session list'.",
-                           PRECONDITION)
-    text = p.read_text(encoding="utf-8", errors="replace")
+                           PRECONDITION) from None
     fm, _ = fmcore.split_frontmatter(text)
     return {"id": sid, "frontmatter": fm or {}, "content": text}

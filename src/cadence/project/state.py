@@ -105,9 +105,9 @@ def parse_state(text: str, label: str = STATE) -> dict[str, Any]:
 
 
 def load_state(root: Path) -> dict[str, Any]:
-    path = root / STATE
+    from cadence.project.fsio import read_text
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(root, root / STATE)
     except FileNotFoundError:
         raise CadenceError("STATE_MISSING", f"{STATE} is missing", "Run 'cadence doctor --repair' to re-derive "
                            "it from the outputs on disk.", CONFLICT) from None
@@ -120,21 +120,7 @@ def save_state(root: Path, state: dict[str, Any]) -> None:
     from cadence.project.fsio import atomic_write
     state["cadence"] = __version__
     normalise(state)
-    atomic_write(root / STATE, json.dumps(state, indent=1, sort_keys=False) + "\n", backup=True)
-    _usual_mode(root / STATE)
-
-
-def _usual_mode(path: Path) -> None:
-    """The temp file was created 0600; give state.json the mode the user's umask gave config.yml (read
-    from the file, never by flipping the process umask, which other threads would see)."""
-    import os
-    import stat
-    try:
-        mode = stat.S_IMODE(os.stat(path.parent / "config.yml").st_mode) & 0o666
-        if mode and stat.S_IMODE(os.stat(path).st_mode) != mode:
-            os.chmod(path, mode)
-    except OSError:
-        pass
+    atomic_write(root, root / STATE, json.dumps(state, indent=1, sort_keys=False) + "\n", backup=True)
 
 
 def statuses(state: dict[str, Any]) -> dict[str, str]:

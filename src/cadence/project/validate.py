@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from cadence.errors import CadenceError
 from cadence.project import paths
 
 WARNING_CODES = {"KNOWLEDGE_MISSING", "KNOWLEDGE_UNREFERENCED", "INSTRUCTIONS_UNKNOWN_STEP", "OVERRIDE_UNUSED",
-                 "STATE_UNKNOWN_STEP"}
+                 "STATE_UNKNOWN_STEP", "KNOWLEDGE_STALE", "STEP_FIELD_UNKNOWN"}
 CONTENT_RULE_CODES = {"KNOWLEDGE_TOO_SHORT", "KNOWLEDGE_NO_EXAMPLE", "KNOWLEDGE_DEEP_SHORT", "KNOWLEDGE_SUMMARY_LONG",
                       "KNOWLEDGE_SECTION_MISSING"}
 
@@ -90,19 +91,60 @@ def validate(root: Path, strict: bool = False) -> dict[str, Any]:
                              "message": "the pipeline state is missing; 'cadence doctor --repair' re-derives it"})
         problems += _local_overrides(root)
         kdir = root / paths.KNOWLEDGE
-        if kdir.is_dir():
+        escaping = _escaping(root, kdir)
+        problems += escaping
+        if kdir.is_dir() and not escaping:
             from cadence.content.loader import build_knowledge_index
             for p in build_knowledge_index(kdir, str(root))["problems"]:
                 if p["code"] in CONTENT_RULE_CODES:
                     continue  # length and shape rules are for the shipped library, not a project's notes
                 p["file"] = f"{paths.DIR}/{p['file']}"
                 problems.append(p)
+    elif (root / paths.STATE).is_file():  # initialised once, config lost: every pipeline command refuses
+        problems.append({"code": "CONFIG_MISSING", "file": paths.CONFIG, "field": "(file)",
+                         "message": "the project has a pipeline state but no config; 'cadence init --force' "
+                         "writes a new one (status, next and run refuse until then)"})
+    if strict:
+        problems += _stale_knowledge(root)
     for p in problems:
         p["severity"] = "warning" if p["code"] in WARNING_CODES or p["code"] == "CONFIG_WARNING" else "error"
     errors = sum(1 for p in problems if p["severity"] == "error")
     warnings = len(problems) - errors
     valid = errors == 0 and (not strict or warnings == 0)
     return {"valid": valid, "errors": errors, "warnings": warnings, "problems": problems, "counts": counts}
+
+
+def _escaping(root: Path, directory: Path) -> list[dict[str, str]]:
+    """A directory, or entries in it, linked out of the repository: reported, and never read."""
+    from cadence.project import fsio
+    out = []
+    for p in _walk(directory):
+        try:
+            fsio.real_path(root, p)
+        except CadenceError as err:
+            out.append({"code": err.code, "file": p.relative_to(root).as_posix(), "field": "(file)",
+                        "message": err.message})
+            if p == directory:
+                break
+    return out
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    yield directory
+    if directory.is_dir():
+        yield from directory.rglob("*")
+
+
+def _stale_knowledge(root: Path) -> list[dict[str, str]]:
+    """--strict: entries past their review window or pinning an end-of-life version, judged against today."""
+    from cadence.project.knowledge import stale, stale_reason
+    project = root if (root / paths.CONFIG).is_file() else None
+    out = []
+    for item in stale(project)["stale"]:
+        field = "last-reviewed" if item["review_overdue"] else "pins." + item["eol"][0]["product"]
+        out.append({"code": "KNOWLEDGE_STALE", "file": item["path"], "field": field,
+                    "message": f"{stale_reason(item)}; 'cadence knowledge stale' lists every such entry"})
+    return out
 
 
 def _local_overrides(root: Path) -> list[dict[str, str]]:

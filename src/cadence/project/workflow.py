@@ -25,16 +25,20 @@ def workflow_config(root: Path) -> dict[str, Any]:
     from cadence.project.config import load_config, validate_config
     from cadence.project.paths import CONFIG
     if not (root / CONFIG).is_file():
-        return dict(validate_config({}, ())[0]["workflow"])  # the defaults, from the one config schema
+        main = main_tree(root)  # a linked worktree without a config of its own follows the repository's
+        if main is None or not (main / CONFIG).is_file():
+            return dict(validate_config({}, ())[0]["workflow"])  # the defaults, from the one config schema
+        root = main
     from cadence.content.loader import pipeline_index
     cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
     return dict(cfg["workflow"])
 
 
-def read_json(path: Path, what: str, code: str, fix: str) -> Any:
+def read_json(root: Path, path: Path, what: str, code: str, fix: str) -> Any:
     """Load a JSON state file; a missing file is None, a corrupt one an explicit error (exit 3)."""
+    from cadence.project.fsio import read_bytes
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(root, path)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -43,6 +47,19 @@ def read_json(path: Path, what: str, code: str, fix: str) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise CadenceError(code, f"{what} is corrupt (not valid JSON: {exc})", fix, CONFLICT) from None
+
+
+def main_tree(root: Path) -> Path | None:
+    """The main working tree when `root` is the top of a linked worktree (its `.git` is a file and its git
+    directory differs from the common one), else None. A submodule's `.git` is a file too, but it is no
+    linked worktree."""
+    if not (root / ".git").is_file():
+        return None
+    from cadence.vcs.git import git_dirs
+    dirs = git_dirs(root)
+    if dirs is None or dirs[0].resolve() == dirs[1] or dirs[1].name != ".git":
+        return None
+    return dirs[1].parent
 
 
 def require_git(root: Path) -> None:
@@ -96,12 +113,15 @@ def exclude_runtime(root: Path) -> None:
 
 def workflow_root(root: Path) -> Path:
     """An initialised cadence project, or a git repository (the workflow needs no pipeline config:
-    its `workflow` settings default when `.cadence/config.yml` is absent). Shared by CLI and MCP."""
-    from cadence.project.paths import CONFIG, require_project
+    its `workflow` settings default when `.cadence/config.yml` is absent). Shared by CLI and MCP.
+    A linked worktree that has no `.cadence/` of its own gets the repository's plans and config copied
+    in on first use, as `worktree create` does, so it sees the repo's plans."""
+    from cadence.project.paths import CONFIG
     if not (root / CONFIG).is_file():
-        from cadence.vcs.git import is_repo
-        if is_repo(root):
-            exclude_runtime(root)
-            return root
-    require_project(root)
+        require_git(root)  # outside git and without a config: "not a git repository", never NOT_INITIALIZED
+        main = main_tree(root)
+        if main is not None and not (root / ".cadence").exists():
+            from cadence.project.worktrees import share_cadence
+            share_cadence(main, root)
+        exclude_runtime(root)
     return root

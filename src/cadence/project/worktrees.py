@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 from pathlib import Path
 from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
+from cadence.project import fsio
 from cadence.project.paths import CONFIG, PLANS, WORKTREES, validate_name
 from cadence.project.workflow import require_git, workflow_config
 
@@ -25,18 +27,22 @@ def _main_root(root: Path) -> Path:
 
 def _wt_path(main: Path, name: str) -> Path:
     validate_name(name, "worktree name")
-    path = (main / WORKTREES / name).resolve()
-    if path.parent != (main / WORKTREES).resolve():
+    path = fsio.real_path(main, main / WORKTREES / name)
+    if path.parent != fsio.real_path(main, main / WORKTREES):
         raise CadenceError("INVALID_NAME", f"invalid worktree name: {name!r}", "", USAGE)
     return path
 
 
-def _include_patterns(main: Path) -> list[str]:
-    f = main / ".worktreeinclude"
-    if not f.is_file():
+def _include_patterns(main: Path, warnings: list[str]) -> list[str]:
+    try:
+        text = fsio.read_text(main, main / ".worktreeinclude", errors="replace")
+    except OSError:
+        return []
+    except CadenceError as err:
+        warnings.append(f".worktreeinclude: {err.message}")
         return []
     out = []
-    for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             out.append(line)
@@ -47,7 +53,7 @@ def copy_includes(main: Path, dest: Path, warnings: list[str]) -> list[str]:
     """Copy the (usually gitignored) files listed in `.worktreeinclude` into a new worktree."""
     copied: list[str] = []
     main_r = main.resolve()
-    for pat in _include_patterns(main):
+    for pat in _include_patterns(main, warnings):
         rel = pat.lstrip("/")
         if ".." in Path(rel).parts or Path(pat).is_absolute() and not pat.startswith("/"):
             warnings.append(f".worktreeinclude: skipped {pat!r} (outside the repository)")
@@ -66,32 +72,40 @@ def copy_includes(main: Path, dest: Path, warnings: list[str]) -> list[str]:
             if main_r not in rsrc.parents or relp.parts[0] in (".git", WORKTREES):
                 continue
             target = dest / relp
-            if target.exists():
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if src.is_dir():
-                shutil.copytree(src, target, symlinks=True)
-            elif src.is_file():
-                shutil.copy2(src, target)
-            else:
+            try:
+                if os.path.lexists(fsio.real_path(dest, target)):
+                    continue
+                if src.is_dir():
+                    shutil.copytree(src, fsio.real_path(dest, target), symlinks=True)
+                elif src.is_file():
+                    fsio.copy_file(main, src, dest, target)
+                else:
+                    continue
+            except CadenceError as err:
+                warnings.append(f".worktreeinclude: skipped {relp.as_posix()}: {err.message}")
                 continue
             copied.append(relp.as_posix())
     return copied
 
 
-def _share_cadence(main: Path, dest: Path) -> list[str]:
+def share_cadence(main: Path, dest: Path, warnings: list[str] | None = None) -> list[str]:
     """Give the worktree the repo's config and plans when they are not committed (so it sees the plans)."""
+    warnings = [] if warnings is None else warnings
+    wanted = [CONFIG] if (main / CONFIG).is_file() else []
+    try:
+        wanted += [f"{PLANS}/{p.name}" for p in fsio.listdir(main, main / PLANS, "*.md")]
+    except CadenceError as err:
+        warnings.append(f"plans not shared: {err.message}")
     copied = []
-    if (main / CONFIG).is_file() and not (dest / CONFIG).exists():
-        (dest / CONFIG).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(main / CONFIG, dest / CONFIG)
-        copied.append(CONFIG)
-    if (main / PLANS).is_dir():
-        (dest / PLANS).mkdir(parents=True, exist_ok=True)
-        for p in (main / PLANS).glob("*.md"):
-            if not (dest / PLANS / p.name).exists():
-                shutil.copy2(p, dest / PLANS / p.name)
-                copied.append(f"{PLANS}/{p.name}")
+    for rel in wanted:
+        try:
+            if not os.path.lexists(fsio.real_path(dest, dest / rel)):
+                fsio.copy_file(main, main / rel, dest, dest / rel)
+                copied.append(rel)
+        except CadenceError as err:
+            warnings.append(f"not shared: {err.message}")
+        except OSError:
+            continue
     return copied
 
 
@@ -117,7 +131,7 @@ def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str
     if not git.has_head(main):
         raise CadenceError("NO_COMMITS", "the repository has no commits yet", "Make a first commit.", PRECONDITION)
     warnings: list[str] = []
-    (main / WORKTREES).mkdir(exist_ok=True)
+    fsio.mkdirs(main, main / WORKTREES)
     _exclude_worktrees(main)
     existing = git.branch_exists(main, branch)
     if existing:
@@ -127,7 +141,7 @@ def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str
     else:
         git.run_git(main, ["worktree", "add", "-b", branch, str(path), from_ref or "HEAD"])
     copied = copy_includes(main, path, warnings)
-    shared = _share_cadence(main, path)
+    shared = share_cadence(main, path, warnings)
     wf = workflow_config(main)
     setup = None
     cmd = (wf.get("worktree") or {}).get("setup")
@@ -170,11 +184,10 @@ def _merged(main: Path, branch: str) -> bool:
     return any(git.rev_parse(main, r) and git.is_ancestor(main, tip, r) for r in refs)
 
 
-def _same_as_main(main: Path, wt: Path, rel: str) -> bool:
-    a, b = wt / rel, main / rel
+def same_as_main(main: Path, wt: Path, rel: str) -> bool:
     try:
-        return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
-    except OSError:
+        return fsio.read_bytes(wt, wt / rel) == fsio.read_bytes(main, main / rel)
+    except (OSError, CadenceError):
         return False
 
 
@@ -194,7 +207,7 @@ def remove_worktree(root: Path, name: str, delete_branch: bool = False, force: b
     if path.is_dir():
         st = git.status(path)
         # untracked files identical to the main tree's (the shared plans / config copies) lose nothing
-        untracked = [u for u in st["untracked"] if not _same_as_main(main, path, u)]
+        untracked = [u for u in st["untracked"] if not same_as_main(main, path, u)]
         dirty = st["staged"] + st["unstaged"] + untracked + st["conflicted"]
         copies = len(untracked) < len(st["untracked"])
         if dirty:

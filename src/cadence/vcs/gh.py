@@ -107,7 +107,7 @@ def parse_repo_url(url: str) -> dict[str, str] | None:
     `.git` suffix, trailing slashes and dots in names.
     """
     url = url.strip()
-    m = _URL.match(url) or _SCP.match(url)
+    m = _URL.fullmatch(url) or _SCP.fullmatch(url)
     if not m:
         return None
     host = m.group("host")
@@ -117,6 +117,6 @@ def parse_repo_url(url: str) -> dict[str, str] | None:
     if path.endswith(".git"):
         path = path[:-4]
     parts = path.split("/")
-    if len(parts) != 2 or not all(_PART.match(p) and p not in (".", "..") for p in parts):
+    if len(parts) != 2 or not all(_PART.fullmatch(p) and p not in (".", "..") for p in parts):
         return None
     return {"host": host.lower(), "owner": parts[0], "name": parts[1]}

@@ -1,12 +1,33 @@
-"""A tiny fake model API on 127.0.0.1 for end-to-end runs of the real clients (no network, no key).
+"""A scripted fake model API on 127.0.0.1 for end-to-end runs of the real clients (no network, no key).
 
-    python fake_model.py PORT LOGFILE TOOL ARGS_JSON
+    python fake_model.py PORT LOGFILE --script SCRIPT.json
+    python fake_model.py PORT LOGFILE TOOL ARGS_JSON        # one call of TOOL, then `RESULT:<its output>`
 
-It answers the first request of a conversation with a call of the offered tool whose name ends
-in TOOL (arguments ARGS_JSON), and, once the tool's result comes back, with the text
-`RESULT:<tool output>`. Speaks the OpenAI Responses API (Codex), the Anthropic Messages API
-(Claude Code), OpenAI chat completions (OpenCode) and Gemini generateContent (Gemini CLI),
-streaming (SSE) as the clients ask. Every request is appended to LOGFILE.
+Speaks the Anthropic Messages API (Claude Code), OpenAI chat completions (OpenCode), the OpenAI
+Responses API (Codex) and Gemini generateContent (Gemini CLI), streaming (SSE) as the clients ask,
+and appends every request to LOGFILE (one JSON line: path, client, conversation, step, reply, body).
+
+It keeps no state, so client retries are harmless. A script is a list of conversations:
+
+    {"conversations": [
+      {"name": "audit", "match": "a phrase only the audit agent's prompt has", "steps": [...]},
+      {"name": "main", "match": "", "steps": [...]}]}
+
+A request belongs to the first conversation whose `match` occurs in its body (tools and all); within
+it, the step to answer is the number of tool results the request already holds, so a refused or failed
+call advances the script like a successful one. A step is
+
+    {"call": CANDIDATES, "args": {...}}   call the first candidate the client offers
+    {"text": "..."}                       answer with text (ends the turn)
+
+CANDIDATES is a name or a list of names. `cadence:NAME` is cadence's MCP tool NAME, matched by suffix
+whatever the client's prefix (`mcp__cadence__`, `cadence_`, `mcp_cadence_`, Codex's `mcp__cadence`
+namespace); any other name is one of the client's own tools, matched exactly (`Write`, `write`,
+`write_file`, `exec_command`…). A candidate may be an object `{"name": …, "args": {…}}` to give
+that client's tool its own arguments. `"force": true` calls the first candidate even when the client
+does not offer it (a model that tries a tool it was not given). `"clients": ["codex", …]` keeps a step
+for those clients only. A request with no tools (titles, summaries) or past the last step gets text.
+`{RESULT}` in a text step is replaced by the output of the last tool result the request holds.
 """
 
 from __future__ import annotations
@@ -14,117 +35,190 @@ from __future__ import annotations
 import http.server
 import json
 import sys
+from typing import Any
 
-PORT, LOG, TOOL, ARGS = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+PORT, LOG = int(sys.argv[1]), sys.argv[2]
+if sys.argv[3] == "--script":
+    with open(sys.argv[4], encoding="utf-8") as fh:
+        SCRIPT: dict[str, Any] = json.load(fh)
+else:  # one call, then its result
+    SCRIPT = {"conversations": [{"name": "main", "match": "", "steps": [
+        {"call": [f"cadence:{sys.argv[3]}", sys.argv[3]], "args": json.loads(sys.argv[4])},
+        {"text": "RESULT:{RESULT}"}]}]}
+
+PREFIX = {"claude": "mcp__cadence__", "opencode": "cadence_", "gemini": "mcp_cadence_", "codex": ""}
 
 
-def sse(events: list[tuple[str, dict]]) -> bytes:
+# ---------------------------------------------------------------- reading a request
+
+def offered(client: str, body: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(name, namespace) of every tool the request offers."""
+    out: list[tuple[str, str | None]] = []
+    if client == "gemini":
+        return [(d.get("name", ""), None) for t in body.get("tools", []) for d in t.get("functionDeclarations", [])]
+    for t in body.get("tools", []):
+        if t.get("type") == "namespace":
+            out += [(sub.get("name", ""), t.get("name")) for sub in t.get("tools", [])]
+        elif client == "opencode":
+            out.append((t.get("function", {}).get("name", ""), None))
+        else:
+            out.append((t.get("name", ""), None))
+    return out
+
+
+def results(client: str, body: dict[str, Any]) -> list[str]:
+    """The outputs of the tool results the request holds, in order."""
+    out = []
+    if client == "claude":
+        for m in body.get("messages", []):
+            for c in m.get("content", []) if isinstance(m.get("content"), list) else []:
+                if isinstance(c, dict) and c.get("type") == "tool_result":
+                    out.append(_text(c.get("content")))
+    elif client == "opencode":
+        out = [_text(m.get("content")) for m in body.get("messages", []) if m.get("role") == "tool"]
+    elif client == "codex":
+        out = [_text(i.get("output")) for i in body.get("input", [])
+               if isinstance(i, dict) and i.get("type") in ("function_call_output", "custom_tool_call_output")]
+    else:
+        out = [json.dumps(p["functionResponse"].get("response")) for c in body.get("contents", [])
+               for p in c.get("parts", []) if "functionResponse" in p]
+    return out
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        return "".join(x.get("text", "") if isinstance(x, dict) else str(x) for x in v)
+    return json.dumps(v)
+
+
+# ---------------------------------------------------------------- deciding the reply
+
+def decide(client: str, raw: str, body: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
+    """(conversation, step, reply): reply is {"text"} or {"call", "namespace", "args"}."""
+    tools = offered(client, body)
+    outputs = results(client, body)
+    conv = next((c for c in SCRIPT["conversations"] if _matches(c.get("match", ""), raw)), None)
+    if conv is None or not tools:
+        return "side", -1, {"text": "Fake title" if client != "gemini" else
+                            '{"reasoning": "done", "next_speaker": "user"}'}
+    steps = [s for s in conv["steps"] if client in s.get("clients", [client])]
+    index = len(outputs)
+    if index >= len(steps):
+        return conv["name"], index, {"text": "done"}
+    step = steps[index]
+    if "text" in step:
+        return conv["name"], index, {"text": step["text"].replace("{RESULT}", outputs[-1] if outputs else "")}
+    for cand in step["call"] if isinstance(step["call"], list) else [step["call"]]:
+        name, args = (cand["name"], cand.get("args", step.get("args", {}))) if isinstance(cand, dict) \
+            else (cand, step.get("args", {}))
+        found = _find(name, tools)
+        if found:
+            return conv["name"], index, {"call": found[0], "namespace": found[1], "args": args}
+    if step.get("force"):
+        first = step["call"][0] if isinstance(step["call"], list) else step["call"]
+        name, args = (first["name"], first.get("args", step.get("args", {}))) if isinstance(first, dict) \
+            else (first, step.get("args", {}))
+        if name.startswith("cadence:"):
+            bare = name.split(":", 1)[1]
+            return conv["name"], index, {"call": PREFIX[client] + bare, "args": args,
+                                         "namespace": "mcp__cadence" if client == "codex" else None}
+        return conv["name"], index, {"call": name, "namespace": None, "args": args}
+    names = sorted(n for n, _ in tools)
+    return conv["name"], index, {"text": f"NO TOOL among {step['call']} in {names}"}
+
+
+def _matches(match: str | list[str], raw: str) -> bool:
+    return all(m in raw for m in ([match] if isinstance(match, str) else match))
+
+
+def _find(name: str, tools: list[tuple[str, str | None]]) -> tuple[str, str | None] | None:
+    if name.startswith("cadence:"):
+        bare = name.split(":", 1)[1]
+        for n, ns in tools:
+            if n == bare and ns and "cadence" in ns:
+                return n, ns
+            if n.endswith("_" + bare) and "cadence" in n:
+                return n, ns
+        return None
+    return next(((n, ns) for n, ns in tools if n == name), None)
+
+
+# ---------------------------------------------------------------- writing the reply, per wire format
+
+def sse(events: list[tuple[str, dict[str, Any]]]) -> bytes:
     return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events)
 
 
-def find_tool(tools: list[dict]) -> tuple[str, str | None]:
-    for t in tools:
-        if t.get("type") == "namespace":
-            for sub in t.get("tools", []):
-                if sub.get("name", "").endswith(TOOL):
-                    return sub["name"], t["name"]
-        name = t.get("name", "")
-        if name.endswith(TOOL):
-            return name, None
-    return "", None
-
-
-def responses(body: dict) -> bytes:
-    outputs = [i for i in body.get("input", []) if isinstance(i, dict) and i.get("type") == "function_call_output"]
-    usage = {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
-             "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}}
-    if outputs:
-        out = outputs[-1].get("output")
-        text = out if isinstance(out, str) else json.dumps(out)
-        item = {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
-                "content": [{"type": "output_text", "text": "RESULT:" + text, "annotations": []}]}
-    else:
-        name, ns = find_tool(body.get("tools", []))
-        item = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": name, "arguments": ARGS,
-                "status": "completed"}
-        if ns:
-            item["namespace"] = ns
-    return sse([("response.created", {"type": "response.created", "response": {"id": "resp_1"}}),
-                ("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item}),
-                ("response.completed", {"type": "response.completed",
-                                        "response": {"id": "resp_1", "output": [item], "usage": usage}})])
-
-
-def messages(body: dict) -> bytes:
-    result = None
-    for m in body.get("messages", []):
-        for c in m.get("content", []) if isinstance(m.get("content"), list) else []:
-            if c.get("type") == "tool_result":
-                result = c.get("content")
+def anthropic(body: dict[str, Any], reply: dict[str, Any], call_id: str) -> bytes:
     usage = {"input_tokens": 1, "output_tokens": 1}
     start = ("message_start", {"type": "message_start", "message": {
-        "id": "msg_1", "type": "message", "role": "assistant", "model": body.get("model", "fake"), "content": [],
-        "stop_reason": None, "stop_sequence": None, "usage": usage}})
-    if result is not None:
-        text = result if isinstance(result, str) else "".join(x.get("text", "") for x in result)
-        return sse([start, ("content_block_start", {"type": "content_block_start", "index": 0,
-                                                    "content_block": {"type": "text", "text": ""}}),
-                    ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                             "delta": {"type": "text_delta", "text": "RESULT:" + text}}),
-                    ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-                    ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-                                       "usage": {"output_tokens": 1}}),
-                    ("message_stop", {"type": "message_stop"})])
-    name, _ = find_tool(body.get("tools", []))
-    return sse([start, ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {
-        "type": "tool_use", "id": "toolu_1", "name": name, "input": {}}}),
-                ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                         "delta": {"type": "input_json_delta", "partial_json": ARGS}}),
+        "id": "msg_" + call_id, "type": "message", "role": "assistant", "model": body.get("model", "fake"),
+        "content": [], "stop_reason": None, "stop_sequence": None, "usage": usage}})
+    if "text" in reply:
+        block = {"type": "text", "text": ""}
+        delta = {"type": "text_delta", "text": reply["text"]}
+        stop = "end_turn"
+    else:
+        block = {"type": "tool_use", "id": "toolu_" + call_id, "name": reply["call"], "input": {}}
+        delta = {"type": "input_json_delta", "partial_json": json.dumps(reply["args"])}
+        stop = "tool_use"
+    return sse([start, ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": block}),
+                ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}),
                 ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-                ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use"},
+                ("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop},
                                    "usage": {"output_tokens": 1}}),
                 ("message_stop", {"type": "message_stop"})])
 
 
-def chat(body: dict) -> bytes:
-    msgs = body.get("messages", [])
-    tool_msgs = [m for m in msgs if m.get("role") == "tool"]
-
-    def chunk(delta: dict, finish: str | None = None) -> bytes:
-        data = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body.get("model", "fake"),
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+def chat(body: dict[str, Any], reply: dict[str, Any], call_id: str) -> bytes:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        data = {"id": "c" + call_id, "object": "chat.completion.chunk", "created": 0,
+                "model": body.get("model", "fake"), "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
         return f"data: {json.dumps(data)}\n\n".encode()
-    tools = [{"name": t.get("function", {}).get("name", "")} for t in body.get("tools", [])]
-    name, _ = find_tool(tools)
-    if tool_msgs or not name:
-        content = tool_msgs[-1].get("content") if tool_msgs else "ok"
-        text = content if isinstance(content, str) else json.dumps(content)
-        parts = [chunk({"role": "assistant", "content": ("RESULT:" + text) if tool_msgs else "Fake title"}),
-                 chunk({}, "stop")]
+    if "text" in reply:
+        parts = [chunk({"role": "assistant", "content": reply["text"]}), chunk({}, "stop")]
     else:
-        parts = [chunk({"role": "assistant", "tool_calls": [{"index": 0, "id": "call_1", "type": "function",
-                                                              "function": {"name": name, "arguments": ARGS}}]}),
+        parts = [chunk({"role": "assistant", "tool_calls": [{"index": 0, "id": "call_" + call_id, "type": "function",
+                                                              "function": {"name": reply["call"],
+                                                                           "arguments": json.dumps(reply["args"])}}]}),
                  chunk({}, "tool_calls")]
-    usage = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake", "choices": [],
+    usage = {"id": "c" + call_id, "object": "chat.completion.chunk", "created": 0, "model": "fake", "choices": [],
              "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
     return b"".join(parts) + f"data: {json.dumps(usage)}\n\n".encode() + b"data: [DONE]\n\n"
 
 
-def gemini(body: dict, stream: bool) -> bytes:
-    result = None
-    for c in body.get("contents", []):
-        for part in c.get("parts", []):
-            if "functionResponse" in part:
-                result = part["functionResponse"].get("response")
-    decls = [d for t in body.get("tools", []) for d in t.get("functionDeclarations", [])]
-    name, _ = find_tool(decls)
-    if result is not None:
-        parts = [{"text": "RESULT:" + json.dumps(result)}]
-    elif name:
-        parts = [{"functionCall": {"name": name, "args": json.loads(ARGS)}}]
+def responses(body: dict[str, Any], reply: dict[str, Any], call_id: str) -> bytes:
+    usage = {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
+             "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}}
+    item: dict[str, Any]
+    if "text" in reply:
+        item = {"type": "message", "id": "msg_" + call_id, "role": "assistant", "status": "completed",
+                "content": [{"type": "output_text", "text": reply["text"], "annotations": []}]}
+    elif reply["call"] == "apply_patch" and _custom(body, "apply_patch"):
+        item = {"type": "custom_tool_call", "id": "ctc_" + call_id, "call_id": "call_" + call_id,
+                "name": "apply_patch", "input": reply["args"].get("input", ""), "status": "completed"}
     else:
-        parts = [{"text": '{"reasoning": "done", "next_speaker": "user"}'}]
-    data = {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+        item = {"type": "function_call", "id": "fc_" + call_id, "call_id": "call_" + call_id, "name": reply["call"],
+                "arguments": json.dumps(reply["args"]), "status": "completed"}
+        if reply.get("namespace"):
+            item["namespace"] = reply["namespace"]
+    rid = "resp_" + call_id
+    return sse([("response.created", {"type": "response.created", "response": {"id": rid}}),
+                ("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item}),
+                ("response.completed", {"type": "response.completed",
+                                        "response": {"id": rid, "output": [item], "usage": usage}})])
+
+
+def _custom(body: dict[str, Any], name: str) -> bool:
+    return any(t.get("type") == "custom" and t.get("name") == name for t in body.get("tools", []))
+
+
+def gemini(reply: dict[str, Any], stream: bool) -> bytes:
+    part = {"text": reply["text"]} if "text" in reply else {"functionCall": {"name": reply["call"],
+                                                                          "args": reply["args"]}}
+    data = {"candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP", "index": 0}],
             "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}}
     return f"data: {json.dumps(data)}\n\n".encode() if stream else json.dumps(data).encode()
 
@@ -133,41 +227,47 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:  # noqa: N802
-        raw = self.rfile.read(int(self.headers.get("content-length", 0) or 0))
-        with open(LOG, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"path": self.path, "body": raw.decode("utf-8", "replace")[:400_000]}) + "\n")
+        raw = self.rfile.read(int(self.headers.get("content-length", 0) or 0)).decode("utf-8", "replace")
         try:
-            body = json.loads(raw or b"{}")
+            body = json.loads(raw or "{}")
         except ValueError:
             body = {}
-        ctype = "text/event-stream"
-        if self.path.endswith("/responses"):
-            payload = responses(body)
-        elif self.path.endswith("/chat/completions"):
-            payload = chat(body)
-        elif ":streamGenerateContent" in self.path or ":generateContent" in self.path:
-            stream = ":streamGenerateContent" in self.path
-            payload = gemini(body, stream)
-            ctype = "text/event-stream" if stream else "application/json"
-        elif ":countTokens" in self.path:
-            payload, ctype = b'{"totalTokens": 1}', "application/json"
-        elif "/messages" in self.path and "count_tokens" not in self.path:
-            if not body.get("tools"):  # side requests (titles, summaries): a plain answer
-                body = {**body, "messages": [{"content": [{"type": "tool_result", "content": "ok"}]}]}
-            payload = messages(body)
+        path = self.path
+        if path.endswith("/responses"):
+            client = "codex"
+        elif path.endswith("/chat/completions"):
+            client = "opencode"
+        elif ":streamGenerateContent" in path or ":generateContent" in path:
+            client = "gemini"
+        elif "/messages" in path and "count_tokens" not in path:
+            client = "claude"
         else:
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            data = b'{"input_tokens": 1}'
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            data = b'{"totalTokens": 1}' if ":countTokens" in path else b'{"input_tokens": 1}'
+            self._send("application/json", data)
             return
+        conv, step, reply = decide(client, raw, body)
+        call_id = f"{conv}_{step}_{len(raw)}"
+        if client == "codex":
+            payload = responses(body, reply, call_id)
+        elif client == "opencode":
+            payload = chat(body, reply, call_id)
+        elif client == "claude":
+            payload = anthropic(body, reply, call_id)
+        else:
+            stream = ":streamGenerateContent" in path
+            payload = gemini(reply, stream)
+        with open(LOG, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"path": path, "client": client, "conversation": conv, "step": step, "reply": reply,
+                                 "body": raw[:2_000_000]}) + "\n")
+        stream = client != "gemini" or ":streamGenerateContent" in path
+        self._send("text/event-stream" if stream else "application/json", payload)
+
+    def _send(self, ctype: str, data: bytes) -> None:
         self.send_response(200)
         self.send_header("content-type", ctype)
-        self.send_header("content-length", str(len(payload)))
+        self.send_header("content-length", str(len(data)))
         self.end_headers()
-        self.wfile.write(payload)
+        self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802
         self.send_response(404)
