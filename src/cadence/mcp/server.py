@@ -227,22 +227,6 @@ def _result(name: str, data: Any) -> types.CallToolResult:
                                 structured_content=structured, is_error=False)
 
 
-def _result(name: str, data: Any) -> types.CallToolResult:
-    """Both forms carry the whole payload: Claude Code and Codex hand the model `structuredContent` when it is
-    there, OpenCode and Gemini CLI hand it the text. For a tool whose payload is one long text, the text block is
-    that text itself (readable markdown, no JSON escaping); for every other tool it is the JSON of the result."""
-    structured = json.loads(json.dumps(data if isinstance(data, dict) else {"result": data}, default=str))
-    payload = structured.get(TEXT_PAYLOAD.get(name, ""))
-    if isinstance(payload, str):
-        text = payload
-    else:
-        text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
-    if len(text) > MAX_TEXT_OUT:
-        text = text[:MAX_TEXT_OUT] + "\n…[truncated]"
-    return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
-                                structured_content=structured, is_error=False)
-
-
 def _error(err: dict[str, str], data: Any) -> types.CallToolResult:
     payload: dict[str, Any] = {"error": err}
     if data is not None:
