@@ -19,7 +19,7 @@ from cadence.core.frontmatter import split
 @pytest.fixture(scope="module")
 def arts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
     root = tmp_path_factory.mktemp("render")
-    ctx = build_context(root, "project")
+    ctx = build_context(root, "project", everything=True)  # install --all: every format, every command
     out = {}
     for c in ORDER:
         out[c] = {path: art for (path, _), (art, _) in render(ctx, [c]).items()}
@@ -40,7 +40,7 @@ def test_claude_agents_use_claude_tool_names(arts: dict) -> None:
     assert "Bash(git status:*)" in tools and "Bash" not in tools  # bash allow-list
     assert "mcp__cadence__plan_save" in tools
     impl = fm(arts["claude"][".claude/agents/implement.md"].content)
-    assert {"Write", "Edit"} <= {t.strip() for t in impl["tools"].split(",")}
+    assert "tools" not in impl  # may edit and run anything: every tool, no list paid for in each session
 
 
 def test_claude_commands_are_thin(arts: dict) -> None:

@@ -71,6 +71,7 @@ class RenderContext:
     models: dict[str, Any] = field(default_factory=dict)
     server_command: list[str] = field(default_factory=lambda: ["cadence", "mcp"])
     env: dict[str, str] = field(default_factory=dict)
+    everything: bool = False            # install --all: every step and pack, every MCP tool by name
 
     def user_dir(self, client: str) -> str:
         """A client's config dir relative to the home directory (user scope), honouring
@@ -85,6 +86,18 @@ class RenderContext:
             return str(per)
         tier = self.models.get(agent.get("model") or "subagent")
         return str(tier) if tier else None
+
+
+def mcp_tools(agent: dict[str, Any], ctx: RenderContext) -> list[str]:
+    """The cadence MCP tools an agent may call, as the registered server names them: each tool by name when
+    every tool is served (install --all), else the lean tier's entry points that serve the agent's tools
+    (cadence_read for read-only ones, cadence_plan for plan writes, cadence_write for the rest)."""
+    names = list(agent.get("mcp") or [])
+    if ctx.everything or not names:
+        return names
+    from cadence.mcp.tools import GATEWAYS, TOOLS, gateway_of
+    wanted = {gateway_of(TOOLS[n]) for n in names if n in TOOLS}
+    return [g for g in GATEWAYS if g in wanted]
 
 
 def user_dir(client: str, home: Path) -> str:
@@ -174,16 +187,11 @@ def instructions_body() -> str:
     return "\n".join([
         "## cadence",
         "",
-        "This project uses cadence (structure, knowledge, state and evidence for AI-assisted work).",
-        "",
-        "- Pipeline: `cadence next` lists the steps that can run now; `cadence run <step>` prints a",
-        "  step's full prompt (or call the `pipeline_next` / `pipeline_run` MCP tools). Follow it, then",
-        "  `cadence complete <step>` once its outputs exist.",
-        "- Changes: plan with the architect agent (`plan_save`, `plan_commit`), implement task by task",
-        "  (`repl_init`, `repl_verify`, `repl_report`), classify the change (`change_scope`), aggregate",
-        "  reviews (`quality_gate_summary`) and finish (`task_finalize`). Never claim a task passed",
-        "  without `repl_verify` evidence.",
-        "- State lives in `.cadence/`; do not edit `state.json`, `loop.json` or `gate.json` by hand.",
+        "- Pipeline: `cadence next`, then `cadence run <step>` (or `pipeline_run`) for the step's prompt;",
+        "  follow it, then `cadence complete <step>`.",
+        "- Changes: plan (architect), then loop with `repl_verify` evidence before `repl_report pass`,",
+        "  `change_scope`, `quality_gate_summary`, `task_finalize`.",
+        "- Never edit `.cadence/*.json` by hand.",
     ])
 
 

@@ -17,6 +17,7 @@ from cadence.clients.base import (
     Renderer,
     agent_file,
     instructions_body,
+    mcp_tools,
     step_prompt,
 )
 from cadence.clients.skills import pipeline_skill_files
@@ -89,7 +90,7 @@ class Gemini(Renderer):
                 perms = a.get("permissions") or {}
                 tools = [t for c in a["tools"] if not (c in ("write", "edit") and perms.get("edit") == "deny")
                          for t in GEMINI_TOOLS[c]]
-                tools += [f"mcp_{SERVER}_{m}" for m in a.get("mcp") or []]
+                tools += [f"mcp_{SERVER}_{m}" for m in mcp_tools(a, ctx)]
                 out.append(agent_file(".gemini/agents", a, [
                     ("name", a["name"]), ("description", a["description"]), ("kind", "local"), ("tools", tools),
                     ("model", gemini_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1))]))

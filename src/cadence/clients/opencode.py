@@ -18,12 +18,13 @@ from cadence.clients.base import (
     agent_file,
     frontmatter,
     instructions_body,
+    mcp_tools,
     step_prompt,
 )
 from cadence.clients.skills import skill_pack_files
 
 
-def opencode_permission(agent: dict[str, Any]) -> dict[str, Any]:
+def opencode_permission(agent: dict[str, Any], ctx: RenderContext) -> dict[str, Any]:
     """Canonical tools + permissions → OpenCode's `permission` map (the `tools` map is deprecated)."""
     tools = set(agent["tools"])
     perms = agent.get("permissions") or {}
@@ -47,7 +48,7 @@ def opencode_permission(agent: dict[str, Any]) -> dict[str, Any]:
     # OpenCode names an MCP tool `<server>_<tool>` and gates it by that name; the last matching rule wins,
     # so the catch-all deny comes first and the agent's own tools are allowed after it.
     out[f"{SERVER}_*"] = "deny"
-    out.update({f"{SERVER}_{m}": "allow" for m in agent.get("mcp") or []})
+    out.update({f"{SERVER}_{m}": "allow" for m in mcp_tools(agent, ctx)})
     return out
 
 
@@ -86,7 +87,7 @@ class OpenCode(Renderer):
             out.append(agent_file(f"{base}/agents", a, [
                 ("description", a["description"]), ("mode", a["mode"]), ("model", opencode_model(ctx.model_for(a))),
                 ("temperature", a.get("temperature", 0.1)), ("steps", OPENCODE_STEPS[a["mode"]]),
-                ("permission", opencode_permission(a))]))
+                ("permission", opencode_permission(a, ctx))]))
         out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:
             fm = frontmatter([("description", s["description"])])
