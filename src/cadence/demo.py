@@ -236,7 +236,9 @@ class Demo:
             path.write_text(text, encoding="utf-8")
             reports += ["--report", f"{agent}={path}"]
         gate = self.cadence("quality gate over the reviewers' reports", "gate", "summary", *reports)
-        self.say(f"  recommendation: {gate['recommendation']} ({len(reports) // 2} reports, as the scope asked)")
+        missing = ", ".join(f"@{a}" for a in gate["missing"]) or "none"  # the gate checks the scope's reviewers
+        self.say(f"  recommendation: {gate['recommendation']} ({len(reports) // 2} reports, as the scope asked; "
+                 f"missing: {missing})")
         finish = self.cadence("finish: stage safely, commit (no push in the demo)", "finish", "--message",
                               "feat: due dates for loans", "--no-push")
         self.say(f"  commit {str(finish['commit'])[:10]} on {finish['branch']}; PR command: "
@@ -252,8 +254,8 @@ class Demo:
                  ", ".join(f"{tier}: {n}" for tier, n in tools.items()))
         dash = self.cadence("write the dashboard", "dashboard", "--output", str(self.scratch / "dashboard.html"))
         self.say(f"  {dash.get('output', self.scratch / 'dashboard.html')}")
-        return {"root": str(self.root), "plan": plan, "gate": gate["recommendation"], "commit": finish["commit"],
-                "mcp_tools": tools, "steps": self.log}
+        return {"root": str(self.root), "plan": plan, "gate": gate["recommendation"], "gate_missing": gate["missing"],
+                "commit": finish["commit"], "mcp_tools": tools, "steps": self.log}
 
     def _mcp_tools(self) -> dict[str, int]:
         """Connect the official MCP client to `cadence mcp` over stdio, once per tier."""

@@ -56,15 +56,31 @@ def test_primary_agents_drive_the_evidence_workflow(agents):
     assert "plan_save" in agents["architect"]["body"]
 
 
+EXAMPLE_FINDINGS = {"audit": 4, "perf": 3, "devops": 3, "security": 3, "docs-writer": 3, "testing": 3}
+
+
 @pytest.mark.parametrize("name", REVIEWERS)
-def test_reviewer_example_reports_parse_into_their_verdict(agents, name):
+def test_reviewer_example_reports_parse_into_their_verdict_and_findings(agents, name):
     body = agents[name]["body"]
     example = body[body.index("## Example report"):]
-    block = re.findall(r"```json\n(.*?)```", example, re.S)[-1]
-    stated = json.loads(block)["verdict"]
+    block = json.loads(re.findall(r"```json\n(.*?)```", example, re.S)[-1])
     parsed = parse_report(name, example)
-    assert parsed["parsed"] and parsed["verdict"] == stated
-    assert summarize([(name, example)])["recommendation"] == EXPECTED[stated]
+    assert parsed["parsed"] and parsed["verdict"] == block["verdict"]
+    assert parsed["warnings"] == []  # the markdown and the JSON describe the same findings
+    assert len(parsed["findings"]) == len(block["findings"]) == EXAMPLE_FINDINGS[name]  # one finding, one entry
+    assert [(f["severity"], f["title"], f["location"]) for f in parsed["findings"]] == \
+        [(f["severity"].lower(), f["title"], f["location"]) for f in block["findings"]]
+    markdown = parse_report(name, example[:example.index("```json")])  # the markdown alone says the same
+    assert [(f["severity"], f["title"], f["location"]) for f in markdown["findings"]] == \
+        [(f["severity"].lower(), f["title"], f["location"]) for f in block["findings"]]
+    assert summarize([(name, example)])["recommendation"] == EXPECTED[block["verdict"]]
+
+
+def test_reviewers_report_in_their_own_words(agents):  # content audit §1: no borrowed section labels
+    borrowed = ("Security Audit Summary", "Secrets Scan", "Dependency Audit", "Code Review Summary",
+                "Tech Debt Assessment", "Positive Patterns", "85%", "95%")
+    for name in REVIEWERS:
+        assert not [b for b in borrowed if b in agents[name]["body"]], name
 
 
 def test_skill_packs_resolve():

@@ -104,7 +104,14 @@ def test_plan_loop_gate_finish_cycle(proj: Path, env: dict[str, str], tmp_path: 
     report.write_text("### [LOW] naming\n**Verdict**: PASS\n")
     code, out, _ = run(proj, env, "gate", "summary", "--report", f"security={report}", "--report", "testing=-",
                        stdin="- [INFO] 2 passed\nVerdict: PASS\n")
-    assert code == 0 and out["data"]["recommendation"] == "GO"
+    assert code == 0 and out["data"]["recommendation"] == "NO-GO"  # scope high: every reviewer is required
+    assert out["data"]["missing"] == ["audit", "docs-writer", "perf", "devops"]
+    allow = [a for m in out["data"]["missing"] for a in ("--allow-missing", m)]
+    code, out, _ = run(proj, env, "gate", "summary", "--report", f"security={report}", "--report", "testing=-",
+                       *allow, "--reason", "one-line change, reviewed together",
+                       stdin="- [INFO] 2 passed\nVerdict: PASS\n")
+    assert code == 0 and out["data"]["recommendation"] == "GO" and out["data"]["missing"] == []
+    assert "one-line change" in (proj / ".cadence/decisions.jsonl").read_text()
     assert set(out["data"]) >= {"recommendation", "reports", "blockers", "pr_section"}
     code, shown, _ = run(proj, env, "gate", "show")
     assert shown["data"]["recommendation"] == "GO" and shown["data"]["pr_section"] == out["data"]["pr_section"]

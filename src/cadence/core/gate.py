@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 MAX_REPORT = 2_000_000  # characters read from one report; a longer one is cut, with a warning
@@ -35,6 +36,8 @@ SEVERITY_MAP = {
 _STEMS = {"critical": "critical", "block": "critical", "error": "critical", "urgent": "critical", "high": "high",
           "major": "high", "medium": "medium", "moderat": "medium", "warn": "medium", "suggest": "medium",
           "minor": "low", "nitpick": "low", "trivial": "low", "info": "info", "prais": "info"}
+_SKELETON = str.maketrans("l1|05", "iioos")
+_SKELETONS = {k.translate(_SKELETON): v for k, v in SEVERITY_MAP.items() if len(k) >= 3}
 _STEM = re.compile(f"^({'|'.join(_STEMS)})[a-z0-9]{{0,4}}$")
 # Latin look-alikes (Cyrillic, Greek) and invisible characters, applied after NFKC.
 _CONFUSABLES = str.maketrans("АВСЕНІЈКМОРЅТХУҮԚԜасеіјкорѕхуԁһӏԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικνρυ",
@@ -51,6 +54,9 @@ _FENCE = re.compile(r"^[ \t]{0,3}(?P<f>`{3,}|~{3,})[ \t]*(?P<lang>[^\s`]*)")
 _BACKTICK_LOC = re.compile(r"`(?P<loc>[^`\s]+(?:/|\.)[^`\s]*)`")
 _PATHLIKE = re.compile(r"^`?[^\s`]*(?:/|\.[A-Za-z0-9]|:\d)[^\s`]*`?$")
 _DASH = re.compile(r"[ \t]+[—–][ \t]+")
+_WORDS = re.compile(r"[a-z0-9]+")
+_SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
 
 
 def _fold(text: str) -> str:
@@ -64,10 +70,17 @@ def _fold(text: str) -> str:
 def read_severity(tag: Any) -> str | None:
     """The severity a tag names, or None when it names none. Several names: the most severe. A word that starts
     with a severity's stem and is at most four letters longer reads as that severity (`CRITICALS`, `WARNINGS`)."""
-    words = re.findall(r"[a-z0-9]+", _fold(str(tag or "")[:80]))[:8]
+    return _severity_of(str(tag or "")[:80])
+
+
+@lru_cache(maxsize=1024)
+def _severity_of(tag: str) -> str | None:
+    words = _WORDS.findall(_fold(tag))[:8]
     found = [SEVERITY_MAP[w] for w in words if w in SEVERITY_MAP]
     if not found and 1 < len(words) <= 12 and all(len(w) == 1 for w in words):
         found = [SEVERITY_MAP.get("".join(words), "")]  # C R I T I C A L
+    if not any(found):  # Latin look-alikes inside a word: CRlTICAL, HlGH, INF0
+        found = [_SKELETONS.get(w.translate(_SKELETON), "") for w in words]
     if not any(found):
         found = [_STEMS[m.group(1)] for w in words if (m := _STEM.match(w))]
     found = [f for f in found if f]
@@ -85,9 +98,9 @@ _NOT_SERIOUS = re.compile(r" (?:no|non|zero|0|without|never) (?:open |unresolved
 _FAIL = re.compile(r" no ?go | fail| reject| block| unapprov| unaccept| do not merge | (?:not|no|non|never|isn t|"
                    r"didn t|doesn t|does not|did not|cannot|can t) (?:a |yet |quite )?(?:pass|go |approv|ok |accept|"
                    r"lgtm)")
-_SERIOUS = re.compile(r" (?:[1-9]\d*|one|two|three|four|five|several|some|many|multiple|an?) (?:open |unresolved )?"
+_SERIOUS = re.compile(r" (?:[1-9]\d*|one|two|three|four|five|several|some|many|multiple) (?:open |unresolved )?"
                       r"(?:critical|high|blocking|blockers?|severe|major|p0|p1) | (?:critical|high|blocking|p0|p1) "
-                      r"(?:issue|finding|bug|problem|vulnerab|risk|severity)")
+                      r"(?:issue|finding|bug|problem|vulnerab|severity)")
 _WARN = re.compile(r" warn| condition| but | except| caveat| changes? request| needs? (?:work|changes|fixes) | partial"
                    r"| with (?:[a-z0-9]+ ){0,3}(?:issues?|concerns?|warnings?|comments?|nits?|notes?|suggestions?|"
                    r"findings?|caveats?|conditions?|changes?|reservations?) ")
@@ -109,12 +122,12 @@ def normalise_verdict(text: Any) -> str | None:
 
 
 def _clean(s: Any, ticks: bool = False) -> str:
-    out = re.sub(r"\s+", " ", str(s or "")[:4000]).strip()
+    out = _SPACE.sub(" ", str(s or "")[:4000]).strip()
     return out.strip("`").strip() if ticks else out
 
 
 def _key(title: str) -> str:
-    return re.sub(r"\W+", " ", title.casefold()).strip()
+    return _NON_WORD.sub(" ", title.casefold()).strip()
 
 
 def _json_blocks(lines: list[str], warnings: list[str]) -> list[dict[str, Any]]:
@@ -189,9 +202,9 @@ def _markdown(lines: list[str]) -> tuple[list[dict[str, str]], list[str]]:
             continue  # cannot hold a finding, a verdict or a field
         h = _HEADING.match(line)
         sev = read_severity(h.group("tag")) if h else None
-        if verdict_next and line.strip():
+        if verdict_next and line.strip():  # the line under a `## Verdict` heading, when it names a verdict
             verdict_next = False
-            if not sev and not _BULLET.match(line):
+            if not sev and normalise_verdict(line) is not None:
                 verdicts.append(line)
                 continue
         if h and sev:
@@ -414,8 +427,7 @@ def summarize(reports: list[tuple[str, str]], scope: str | None = None, loop: di
         blockers += [{"agent": a, "severity": "high", "title": "no report (required at scope high)", "location": ""}
                      for a in missing]
     elif missing:
-        level = max(level, 1)
-        warnings.append(f"missing: {', '.join('@' + a for a in missing)} (required at scope {scope})")
+        level = max(level, 1)  # listed as `missing` (and by name in the text and the PR section)
     if facts:
         for t in facts["failed"]:
             level = 2

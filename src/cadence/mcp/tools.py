@@ -212,11 +212,15 @@ def repl_report(root: Path, a: dict[str, Any]) -> Any:
     return report_loop(_require(root), a["result"], a.get("detail", ""))
 
 
+MAX_SCOPE_FILES = 100  # the clients cut a tool result at about 50 KB; the riskiest files are kept
+
+
 @tool("change_scope", "core", "Classify changed files into a risk tier and the reviewers to launch. "
       "Default: the working tree's changes.", {"files": _list(_s(1024), 2000), "base": _s()}, read_only=True)
 def change_scope(root: Path, a: dict[str, Any]) -> Any:
+    from cadence.core.scope import compact
     from cadence.project.review import change_scope as scope
-    return scope(root, a.get("files") or None, a.get("base"))
+    return compact(scope(root, a.get("files") or None, a.get("base")), MAX_SCOPE_FILES)
 
 
 @tool("quality_gate_summary", "core", "Aggregate reviewer reports into a GO / GO-WITH-WARNINGS / NO-GO verdict "
