@@ -177,9 +177,9 @@ def build_context(root: Path | None, scope: str, everything: bool = False) -> Re
         if not everything:
             steps = [s for s in steps if proj.pipeline.steps[s["name"]].enabled
                      and proj.pipeline.steps[s["name"]].applicable is not False]
-    elif not everything:
-        steps = []  # no config, no pipeline: the steps' commands come with `cadence init`
     steps += sorted(index["tools"].values(), key=lambda s: s["name"])
+    if ptype is None and not everything and not (root is not None and (root / paths.CONFIG).is_file()):
+        steps = []  # no config: every step and tool needs `cadence init`, which renders them
     if not everything:
         skills = {n: p for n, p in skills.items() if _pack_applies(p, ptype)}
     entries = {e for p in skills.values() for e in p["entries"]}
