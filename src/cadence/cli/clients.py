@@ -281,6 +281,8 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
         except (OSError, subprocess.TimeoutExpired) as exc:
             checks.append({"name": f"client:{c}", "ok": False, "message": f"{r.title}: {exc}",
                            "fix": f"Reinstall {r.title}."})
+    from cadence.project.doctor import read_only_checks
+    checks += read_only_checks(d["clients"])
     if server and d["installed"]:
         checks.append(server_check(root))
     return checks, repairs
@@ -297,6 +299,12 @@ def server_check(root: Path) -> dict[str, Any]:
             "message": f"answers tools/list ({len(res['tools'])} tools, {res['seconds']:.1f}s)"}
 
 
+def mark(check: dict[str, Any]) -> str:
+    if not check["ok"]:
+        return paint("✗", "31")
+    return paint("!", "33") if check.get("warning") else paint("✓", "32")
+
+
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.doctor import doctor
     root = ctx.root()
@@ -305,8 +313,8 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     data["checks"] += checks
     data["repairs"] += repairs
     data["ok"] = all(c["ok"] for c in data["checks"])
-    lines = [f"{paint('✓', '32') if c['ok'] else paint('✗', '31')} {c['name']}: {c['message']}"
-             + ("" if c["ok"] else f"\n    fix: {c.get('fix', '')}") for c in data["checks"]]
+    lines = [f"{mark(c)} {c['name']}: {c['message']}"
+             + ("" if c["ok"] and not c.get("warning") else f"\n    fix: {c.get('fix', '')}") for c in data["checks"]]
     for r in data["repairs"]:
         if r["action"] in ("reinstalled", "cleaned"):
             what = "reinstalled" if r["action"] == "reinstalled" else "removed"

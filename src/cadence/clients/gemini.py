@@ -27,6 +27,20 @@ GEMINI_TOOLS = {"read": ["read_file", "read_many_files", "list_directory"], "wri
                 "web": ["web_fetch", "google_web_search"], "task": [], "skill": ["activate_skill"]}
 
 
+def gemini_tools(agent: dict[str, Any], ctx: RenderContext) -> list[str]:
+    """The agent's tools in Gemini's names. Gemini cannot narrow a sub-agent's shell: its agent files accept
+    only whole tool names (`run_shell_command(git status)` is rejected as an invalid tool name) and the
+    policy engine ignores project policies. So an agent whose shell is an allow-list (every read-only agent)
+    gets no shell at all, rather than an unrestricted one."""
+    perms = agent.get("permissions") or {}
+    bash = perms.get("bash", "allow")
+    dropped = {"write", "edit"} if perms.get("edit") == "deny" else set()
+    if bash == "deny" or isinstance(bash, dict) and bash.get("*", "allow") == "deny":
+        dropped.add("bash")
+    tools = [t for c in agent["tools"] if c not in dropped for t in GEMINI_TOOLS[c]]
+    return tools + [f"mcp_{SERVER}_{m}" for m in mcp_tools(agent, ctx)]
+
+
 def command_toml(step: dict[str, Any]) -> str:
     import tomlkit
     doc = tomlkit.document()
@@ -87,10 +101,7 @@ class Gemini(Renderer):
         out: list[Artifact] = []
         if agents_enabled(ctx):
             for a in ctx.agents.values():
-                perms = a.get("permissions") or {}
-                tools = [t for c in a["tools"] if not (c in ("write", "edit") and perms.get("edit") == "deny")
-                         for t in GEMINI_TOOLS[c]]
-                tools += [f"mcp_{SERVER}_{m}" for m in mcp_tools(a, ctx)]
+                tools = gemini_tools(a, ctx)
                 out.append(agent_file(".gemini/agents", a, [
                     ("name", a["name"]), ("description", a["description"]), ("kind", "local"), ("tools", tools),
                     ("model", gemini_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1))]))

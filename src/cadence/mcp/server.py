@@ -35,13 +35,10 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from cadence.errors import USAGE, CadenceError
-from cadence.mcp.tools import LEAN, TIERS, TOOLS, Tool, resolve_gateway, tools_for, validate
+from cadence.mcp.tools import LEAN, TEXT_PAYLOAD, TIERS, TOOLS, Tool, resolve_gateway, tools_for, validate
 
 log = logging.getLogger("cadence.mcp")
 MAX_TEXT_OUT = 400_000
-# Tools whose useful payload is one long text, and the key of the result that holds it.
-TEXT_PAYLOAD = {"pipeline_run": "prompt", "knowledge_get": "content", "plan_load": "content",
-                "repl_summary": "markdown", "session_load": "content"}
 INSTRUCTIONS = ("Pipeline: pipeline_next, pipeline_run, pipeline_complete. Changes: plan_save, repl_init, "
                 "repl_verify, repl_report, change_scope, quality_gate_summary, task_finalize.")
 

@@ -24,6 +24,11 @@ GATEWAYS = ("cadence_read", "cadence_plan", "cadence_write")
 MAX_CONTENT = 200_000   # plans, docs, reports
 MAX_TEXT = 10_000       # summaries, messages, details
 MAX_NAME = 128
+# Tools whose useful payload is one long text, and the key of their result that holds it (see server.py).
+TEXT_PAYLOAD = {"pipeline_run": "prompt", "knowledge_get": "content", "plan_load": "content",
+                "repl_summary": "markdown", "session_load": "content"}
+# Codex cuts a tool's output to about 10 KB before the model sees it; these tools get a larger budget.
+TEXT_TOKEN_BUDGET = 25_000
 
 
 def _s(n: int = MAX_NAME, desc: str | None = None) -> dict[str, Any]:

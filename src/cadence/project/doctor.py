@@ -84,6 +84,16 @@ def rederive_state(root: Path) -> dict[str, Any]:
     return {"completed": completed, "steps": len(state["steps"]), "kept_corrupt_copy": kept}
 
 
+def read_only_checks(clients: list[str]) -> list[dict[str, Any]]:
+    """A warning for each installed client that does not enforce cadence's read-only agents: the check
+    passes (nothing to repair in the project) but says the boundary is only the agent's instructions."""
+    from cadence.clients import renderer
+    return [{"name": f"read-only:{c}", "ok": True, "warning": True, "message": renderer(c).read_only_note + ".",
+             "fix": "Review what its sub-agents change, or run the read-only reviews in a client that enforces "
+                    "them (Claude Code, OpenCode)."}
+            for c in clients if renderer(c).read_only_note]
+
+
 def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
     paths.require_project(root)
     checks = [check_config(root), check_state(root)]
