@@ -304,7 +304,7 @@ def _mark_plan_done(root: Path, plan: str | None, branch: str, warnings: list[st
         return False
     path = plans_dir(root) / str(chosen)
     try:
-        parsed = read_plan(path)
+        parsed = read_plan(root, path)
     except (CadenceError, OSError) as exc:
         warnings.append(f"plan {chosen} not marked done: {getattr(exc, 'message', exc)}")
         return False
@@ -312,7 +312,7 @@ def _mark_plan_done(root: Path, plan: str | None, branch: str, warnings: list[st
     if fm.get("status") == "done":
         return False
     fm["status"] = "done"
-    atomic_write(path, plancore.render_plan(fm, parsed["body"]))
+    fsio.atomic_write(root, path, plancore.render_plan(fm, parsed["body"]))
     return True
 
 
