@@ -12,6 +12,7 @@ from tests.conftest import run_inprocess as cli
 
 from cadence import yamlio
 from cadence.clients import ORDER
+from cadence.clients.base import mcp_tools
 from cadence.clients.engine import build_context, render
 from cadence.core.frontmatter import split
 
@@ -139,7 +140,9 @@ def test_gemini_agents_render_when_enabled(tmp_path: Path) -> None:
         restricted = isinstance(bash, dict) and bash["*"] == "deny"
         # Gemini cannot narrow a shell: an allow-listed shell (every read-only agent's) is no shell
         assert ("run_shell_command" in tools) is (not restricted), name
-        assert {t for t in tools if t.startswith("mcp_")} == {f"mcp_cadence_{m}" for m in agent["mcp"]}, name
+        assert {t for t in tools if t.startswith("mcp_")} == {f"mcp_cadence_{m}" for m in mcp_tools(agent, ctx)}, name
+        if agent["permissions"].get("edit") == "deny":
+            assert "mcp_cadence_write" not in tools, name
         if agent["permissions"].get("edit") == "deny":
             assert not {"write_file", "replace", "run_shell_command"} & set(tools), name
 

@@ -64,12 +64,12 @@ def test_agents_get_the_entry_points_their_tools_need(mvp_cli: Path) -> None:
     agents, _ = load_agents()
     for name in READ_ONLY:
         tools = [t.strip() for t in fm((mvp_cli / f".claude/agents/{name}.md").read_text())["tools"].split(",")]
-        assert [t for t in tools if t.startswith("mcp__")] == ["mcp__cadence__cadence_read"], name
+        assert [t for t in tools if t.startswith("mcp__")] == ["mcp__cadence__read"], name
         perm = fm((mvp_cli / f".opencode/agents/{name}.md").read_text())["permission"]
-        assert opencode_offers(perm, "cadence_cadence_read") and not opencode_offers(perm, "cadence_cadence_write")
-        assert not opencode_offers(perm, "cadence_cadence_plan"), name
+        assert opencode_offers(perm, "cadence_read") and not opencode_offers(perm, "cadence_write")
+        assert not opencode_offers(perm, "cadence_plan"), name
     arch = fm((mvp_cli / ".claude/agents/architect.md").read_text())["tools"]
-    assert "mcp__cadence__cadence_plan" in arch and "mcp__cadence__cadence_write" not in arch
+    assert "mcp__cadence__plan" in arch and "mcp__cadence__write" not in arch
     for name in ("implement", "fix", "coder"):  # may edit and run anything: every tool, nothing listed
         assert "tools" not in fm((mvp_cli / f".claude/agents/{name}.md").read_text()), name
     assert set(agents) == {p.stem for p in (mvp_cli / ".claude/agents").glob("*.md")}

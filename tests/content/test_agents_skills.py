@@ -184,7 +184,7 @@ def test_read_only_allow_lists_admit_no_write_capable_command(agents, name):
     from cadence.clients.opencode import opencode_permission
     bash_rules = [t for t in claude_tools(agents[name], EVERY_TOOL) if t.startswith("Bash(")]
     assert "Bash" not in claude_tools(agents[name], EVERY_TOOL)  # never the unrestricted shell
-    bash = opencode_permission(agents[name])["bash"]
+    bash = opencode_permission(agents[name], EVERY_TOOL)["bash"]
     for command in WRITE_CAPABLE:
         assert not claude_admits(bash_rules, command), (name, "claude", command)
         assert not opencode_allows(bash, command), (name, "opencode", command)
@@ -201,7 +201,7 @@ def test_the_safe_forms_still_run(agents):
                           ("audit", "ruff check --no-fix"), ("audit", "mypy src"), ("perf", "cargo bench")]:
         rules = [t for t in claude_tools(agents[name], EVERY_TOOL) if t.startswith("Bash(")]
         assert claude_admits(rules, command), (name, command)
-        assert opencode_allows(opencode_permission(agents[name])["bash"], command), (name, command)
+        assert opencode_allows(opencode_permission(agents[name], EVERY_TOOL)["bash"], command), (name, command)
     # OpenCode keeps the prefix and carves the writes out; Claude cannot say "except", so it gets the exact form
-    assert opencode_allows(opencode_permission(agents["debug"])["bash"], "npx jest src/a.test.ts")
-    assert opencode_allows(opencode_permission(agents["debug"])["bash"], "python -m pytest -x")
+    assert opencode_allows(opencode_permission(agents["debug"], EVERY_TOOL)["bash"], "npx jest src/a.test.ts")
+    assert opencode_allows(opencode_permission(agents["debug"], EVERY_TOOL)["bash"], "python -m pytest -x")

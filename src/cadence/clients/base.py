@@ -91,7 +91,7 @@ class RenderContext:
 def mcp_tools(agent: dict[str, Any], ctx: RenderContext) -> list[str]:
     """The cadence MCP tools an agent may call, as the registered server names them: each tool by name when
     every tool is served (install --all), else the lean tier's entry points that serve the agent's tools
-    (cadence_read for read-only ones, cadence_plan for plan writes, cadence_write for the rest)."""
+    (`read` for read-only ones, `plan` for plan writes, `write` for the rest)."""
     names = list(agent.get("mcp") or [])
     if ctx.everything or not names:
         return names
@@ -196,16 +196,22 @@ def instructions_body() -> str:
     ])
 
 
-def step_prompt(step: dict[str, Any], args_placeholder: str | None) -> str:
-    """The thin body of a pipeline command: it asks for the current prompt, never embeds one."""
+def step_prompt(step: dict[str, Any], args_placeholder: str | None, everything: bool = True) -> str:
+    """The thin body of a pipeline command: it asks for the current prompt, never embeds one. With the lean
+    tier (`everything` false) the MCP call goes through the `write` entry point."""
     name = step["name"]
     arg = f" {args_placeholder}" if args_placeholder and step.get("argument_hint") else ""
+    args = (f', "arguments": "{args_placeholder}"' if arg else "")
+    mcp = (f"call the `pipeline_run` MCP tool with step `{name}`"
+           + (f" and arguments `{args_placeholder}`" if arg else "")) if everything else \
+        f'call cadence\'s MCP tool `write` with `{{"tool": "pipeline_run", "args": {{"step": "{name}"{args}}}}}`'
     lines = [f"Run the cadence {'tool' if step.get('category') == 'tool' else 'pipeline step'} `{name}`.", "",
-             f"Get its prompt, assembled from the project's current state: call the `pipeline_run` MCP tool "
-             f"with step `{name}`" + (f" and arguments `{args_placeholder}`" if arg else "")
-             + f", or run `cadence run {name}{arg}` in the shell. Then follow that prompt exactly."]
+             f"Get its prompt, assembled from the project's current state: {mcp}, or run `cadence run {name}{arg}` "
+             "in the shell. Then follow that prompt exactly."]
     if step.get("category") != "tool" and not step.get("stateless"):
-        lines += ["", f"When its outputs exist, record it with `cadence complete {name}`."]
+        complete = f"`cadence complete {name}`" + ("" if everything else f' (or `write` with `{{"tool": '
+                                                   f'"pipeline_complete", "args": {{"step": "{name}"}}}}`)')
+        lines += ["", f"When its outputs exist, record it with {complete}."]
     if args_placeholder and not arg:
         lines += ["", f"Extra instructions from the user: {args_placeholder}"]
     return "\n".join(lines) + "\n"

@@ -100,8 +100,8 @@ class Claude(Renderer):
             # skill listing that every request carries (and its character budget)
             fm = frontmatter([("description", s["description"]), ("argument-hint", s.get("argument_hint")),
                               ("disable-model-invocation", True)])
-            out.append(File(f"{base}/commands/{SERVER}/{s['name']}.md", fm + "\n" + step_prompt(s, "$ARGUMENTS"),
-                            "command"))
+            out.append(File(f"{base}/commands/{SERVER}/{s['name']}.md", fm + "\n"
+                            + step_prompt(s, "$ARGUMENTS", ctx.everything), "command"))
         out.append(Block(self.instructions_file(ctx), instructions_body()))
         cmd = ctx.server_command
         entry: dict[str, Any] = {"type": "stdio", "command": cmd[0], "args": cmd[1:]}

@@ -120,7 +120,7 @@ def save_manifest(path: Path, manifest: dict[str, Any], confine: Path | None) ->
 
 def server_command(everything: bool = False) -> list[str]:
     """How clients start the server: `cadence mcp` when `cadence` is on PATH, else this interpreter; the lean
-    tier (every tool behind cadence_read / cadence_write), or the standard tier for `install --all`."""
+    tier (every tool behind its entry point: read, plan, write), or every tool by name for `install --all`."""
     override = os.environ.get("CADENCE_MCP_COMMAND")
     tier = ["--tools", "all" if everything else "lean"]
     if override:

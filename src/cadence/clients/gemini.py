@@ -41,11 +41,11 @@ def gemini_tools(agent: dict[str, Any], ctx: RenderContext) -> list[str]:
     return tools + [f"mcp_{SERVER}_{m}" for m in mcp_tools(agent, ctx)]
 
 
-def command_toml(step: dict[str, Any]) -> str:
+def command_toml(step: dict[str, Any], everything: bool = True) -> str:
     import tomlkit
     doc = tomlkit.document()
     doc["description"] = step["description"]
-    doc["prompt"] = tomlkit.string(step_prompt(step, "{{args}}"), multiline=True)
+    doc["prompt"] = tomlkit.string(step_prompt(step, "{{args}}", everything), multiline=True)
     return tomlkit.dumps(doc)
 
 
@@ -107,7 +107,7 @@ class Gemini(Renderer):
                     ("model", gemini_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1))]))
         out += pipeline_skill_files(ctx, ".agents/skills")  # shared with Codex: identical content
         for s in ctx.steps:
-            out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s), "command"))
+            out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s, ctx.everything), "command"))
         name = context_file(ctx)
         out.append(Block(f".gemini/{name}" if ctx.scope == "user" else name, instructions_body()))
         cmd = ctx.server_command

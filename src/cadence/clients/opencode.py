@@ -23,6 +23,8 @@ from cadence.clients.base import (
 )
 from cadence.clients.skills import skill_pack_files
 
+RUNS_STEPS = "implement"
+
 
 def opencode_permission(agent: dict[str, Any], ctx: RenderContext) -> dict[str, Any]:
     """Canonical tools + permissions → OpenCode's `permission` map (the `tools` map is deprecated)."""
@@ -90,9 +92,11 @@ class OpenCode(Renderer):
                 ("permission", opencode_permission(a, ctx))]))
         out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:
-            fm = frontmatter([("description", s["description"])])
-            out.append(File(f"{base}/commands/{SERVER}-{s['name']}.md", fm + "\n" + step_prompt(s, "$ARGUMENTS"),
-                            "command"))
+            # A step writes its documents: run it in implement, which may edit and call pipeline_run, rather than
+            # in the session's agent (the read-only architect when cadence's agent switch is on).
+            fm = frontmatter([("description", s["description"]), ("agent", RUNS_STEPS)])
+            out.append(File(f"{base}/commands/{SERVER}-{s['name']}.md", fm + "\n"
+                            + step_prompt(s, "$ARGUMENTS", ctx.everything), "command"))
         out.append(Block(f"{base}/AGENTS.md" if ctx.scope == "user" else "AGENTS.md", instructions_body()))
         entry: dict[str, Any] = {"type": "local", "command": list(ctx.server_command), "enabled": True}
         if ctx.env:

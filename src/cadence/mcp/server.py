@@ -98,7 +98,7 @@ class CadenceServer:
                     hint = f"{name} is in a larger tier: start the server with --tools {TOOLS[name].tier} or all."
                 raise CadenceError("UNKNOWN_TOOL", f"unknown tool {str(name)[:80]!r}", hint, USAGE)
             args = validate(t, arguments)
-            if t.tier == LEAN:  # cadence_read / cadence_write: the named tool, checked against its own schema
+            if t.tier == LEAN:  # read / plan / write: the named tool, checked against its own schema
                 t, args = resolve_gateway(t, args)
                 name = t.name
             data = t.handler(self.root(), args)

@@ -20,7 +20,7 @@ from cadence.errors import USAGE, CadenceError
 
 TIERS = ("core", "standard", "all")
 LEAN = "lean"  # three entry points to every tool: what the rendered client registrations use (docs/clients.md)
-GATEWAYS = ("cadence_read", "cadence_plan", "cadence_write")
+GATEWAYS = ("read", "plan", "write")
 MAX_CONTENT = 200_000   # plans, docs, reports
 MAX_TEXT = 10_000       # summaries, messages, details
 MAX_NAME = 128
@@ -501,7 +501,7 @@ PLAN_TOOLS = ("plan_save", "plan_commit")
 
 def gateway_of(t: Tool) -> str:
     """Which entry point serves a tool: read-only tools, plan writes (all the architect may change), the rest."""
-    return "cadence_read" if t.read_only else "cadence_plan" if t.name in PLAN_TOOLS else "cadence_write"
+    return "read" if t.read_only else "plan" if t.name in PLAN_TOOLS else "write"
 
 
 def signature(t: Tool) -> str:
@@ -536,14 +536,14 @@ def _dispatch_error(root: Path, a: dict[str, Any]) -> Any:  # the server resolve
 
 
 def _gateways() -> None:
-    what = {"cadence_read": "Run a read-only cadence tool", "cadence_plan": "Save or commit a plan",
-            "cadence_write": "Run a cadence tool that changes state"}
+    what = {"read": "Run a read-only cadence tool", "plan": "Save or commit a plan",
+            "write": "Run a cadence tool that changes state"}
     members = [t for t in TOOLS.values() if t.name not in GATEWAYS]
     for name in GATEWAYS:
         catalogue = " ".join(signature(t) for t in members if gateway_of(t) == name)
         TOOLS[name] = Tool(name, LEAN, f"{what[name]}: tool=name, args=its arguments. {catalogue}",
                            {"tool": _s(64), "args": {"type": "object"}}, ("tool",), _dispatch_error,
-                           name == "cadence_read")
+                           name == "read")
 
 
 _gateways()
