@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cadence.cli._wf import add_wait
 from cadence.cli.output import Context, paint
 from cadence.errors import CONFLICT, USAGE, CadenceError
 
@@ -75,6 +76,7 @@ def add_install(p: argparse.ArgumentParser) -> None:
                    help="every step's command, every skill pack and every MCP tool by name, whatever the project "
                    "uses (remembered in the manifest; --no-all goes back to what the project uses)")
     p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    add_wait(p)
     p.set_defaults(func=cmd_install)
 
 
@@ -92,6 +94,7 @@ def cmd_install(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 def add_uninstall(p: argparse.ArgumentParser) -> None:
     _clients_arg(p)
     p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    add_wait(p)
     p.set_defaults(func=cmd_uninstall)
 
 
@@ -132,6 +135,7 @@ def add_configure(p: argparse.ArgumentParser) -> None:
     m.add_argument("--subagent", help="model for sub-agents")
     m.add_argument("--agent", action="append", metavar="NAME=MODEL", default=[], help="one agent's model (repeat)")
     m.add_argument("--clear", action="store_true", help="remove every model setting")
+    add_wait(m)
     m.add_argument("--no-install", action="store_true", help="do not re-render the installed clients")
     p.set_defaults(func=cmd_configure)
 
@@ -203,6 +207,7 @@ def add_doctor(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repair", action="store_true",
                    help="fix what is safe (restore or re-derive state.json, reinstall missing unmodified files)")
     p.add_argument("--no-server", action="store_true", help="skip starting the MCP server")
+    add_wait(p)
     p.set_defaults(func=cmd_doctor)
 
 
@@ -321,9 +326,11 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
             lines.append(f"repaired: {what} {len(r['files'])} " + ("missing file(s)" if what == "reinstalled" else
                                                                     "leftover temporary file(s)"))
             continue
-        done = len(r.get("completed", []))
-        lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else
-                                                         f" ({done} step(s) completed from outputs on disk)"))
+        detail = (f" from {r['from']}" if r.get("from") else f": {len(r['fixes'])} field(s) reset" if "fixes" in r
+                  else f" ({len(r['completed'])} step(s) completed from outputs on disk)" if "completed" in r
+                  else f": {r.get('message') or r.get('next', '')}")
+        lines.append(f"repaired {r.get('file', 'state')}: {r['action']}{detail}"
+                     + (f" (broken copy kept as {r['kept_corrupt_copy']})" if r.get("kept_corrupt_copy") else ""))
     if not data["ok"]:
         # the report is the result (stdout); the error is one line naming what failed (stderr / JSON)
         failed = [c["name"] for c in data["checks"] if not c["ok"]]

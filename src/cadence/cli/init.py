@@ -49,6 +49,8 @@ def add_init(p: argparse.ArgumentParser) -> None:
             else:
                 default = "" if s.required else f" (default {s.default if s.default is not None else 'by phase'})"
                 group.add_argument(flag, dest=dest, metavar="|".join(s.values), help=f"{s.help}{req}{default}")
+    from cadence.cli._wf import add_wait
+    add_wait(p)
     p.set_defaults(func=cmd_init)
 
 
@@ -267,6 +269,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
                 state["steps"][name] = entry
                 kept += 1
     normalise(state)
+    fsio.real_path(root, target)  # a .cadence/ linked out of the repository (or looping) is refused up front
     ensure_gitignore(root)  # first, so a killed init leaves only ignored litter (.cadence.init-*/)
     tmp = Path(tempfile.mkdtemp(prefix=fsio.INIT_LITTER, dir=fsio.real_path(root, root)))
     try:

@@ -52,11 +52,14 @@ def command_toml(step: dict[str, Any], everything: bool = True) -> str:
 def _settings(ctx: RenderContext) -> list[dict[str, Any]]:
     """Gemini's settings that apply, most specific first: the project's, then the user's."""
     from cadence.clients.jsonc import JsoncError, loads
+    from cadence.errors import CadenceError
+    from cadence.project import fsio
     out = []
     for p in dict.fromkeys((ctx.base / ".gemini" / "settings.json", Path.home() / ".gemini" / "settings.json")):
+        confine = ctx.base if ctx.scope == "project" and ctx.base in p.parents else None
         try:
-            data = loads(p.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, JsoncError, ValueError):
+            data = loads(fsio.read_text(confine, p))
+        except (OSError, UnicodeDecodeError, JsoncError, ValueError, CadenceError):
             continue
         if isinstance(data, dict):
             out.append(data)
