@@ -48,8 +48,9 @@ def test_commands_are_the_enabled_steps_and_the_tools(mvp_cli: Path) -> None:
 def test_skill_packs_follow_the_project_type(mvp_cli: Path) -> None:
     packs, _ = load_skills()
     wanted = {n for n, p in packs.items() if "all" in p["project_types"] or "cli" in p["project_types"]}
-    for base in (".claude/skills", ".opencode/skills", ".agents/skills"):
+    for base in (".claude/skills", ".agents/skills"):
         assert {p.name for p in (mvp_cli / base).iterdir()} == wanted, base
+    assert not (mvp_cli / ".opencode/skills").exists()  # OpenCode reads the two above: no third copy
     assert "frontend-development" not in wanted and {"cadence-pipeline", "cadence-workflow"} <= wanted
     for name in wanted:
         assert len(packs[name]["description"]) <= 200, name  # every session lists it
@@ -101,3 +102,9 @@ def test_an_uninitialised_repository_gets_no_pipeline_commands(repo: Path) -> No
     assert r.code == 0, r
     assert not (repo / ".claude/commands").exists()  # every step and tool needs `cadence init`
     assert (repo / ".claude/agents/implement.md").is_file() and (repo / ".claude/skills/cadence-workflow").is_dir()
+
+
+def test_opencode_alone_gets_its_own_skills(repo: Path) -> None:
+    r = cli("--root", str(repo), "init", "--no-input", "--clients", "opencode")
+    assert r.code == 0, r
+    assert (repo / ".opencode/skills/cadence-workflow/SKILL.md").is_file()

@@ -72,6 +72,7 @@ class RenderContext:
     server_command: list[str] = field(default_factory=lambda: ["cadence", "mcp"])
     env: dict[str, str] = field(default_factory=dict)
     everything: bool = False            # install --all: every step and pack, every MCP tool by name
+    clients: tuple[str, ...] = ()       # every client the project has (this install's and earlier ones)
 
     def user_dir(self, client: str) -> str:
         """A client's config dir relative to the home directory (user scope), honouring
@@ -188,11 +189,9 @@ def instructions_body() -> str:
     return "\n".join([
         "## cadence",
         "",
-        "- Pipeline: `cadence next`, then `cadence run <step>` (or `pipeline_run`) for the step's prompt;",
-        "  follow it, then `cadence complete <step>`.",
-        "- Changes: plan (architect), then loop with `repl_verify` evidence before `repl_report pass`,",
-        "  `change_scope`, `quality_gate_summary`, `task_finalize`.",
-        "- Never edit `.cadence/*.json` by hand.",
+        "Pipeline: `cadence next`, `cadence run <step>` (follow its prompt), `cadence complete <step>`.",
+        "Changes: plan, then a loop that passes a task only on `repl_verify` evidence, `change_scope`,",
+        "`quality_gate_summary`, `task_finalize`. Never edit `.cadence/*.json` by hand.",
     ])
 
 

@@ -351,9 +351,11 @@ def install(root: Path | None, clients: list[str] | None = None, scope: str = "p
     clients = list(dict.fromkeys(clients or default_clients(root)))
     for c in clients:
         renderer(c)
+    manifest = load_manifest(manifest_path(root, scope), root if scope == "project" else None)
     if everything is None:
-        everything = bool(load_manifest(manifest_path(root, scope), root if scope == "project" else None).get("all"))
+        everything = bool(manifest.get("all"))
     ctx = build_context(root, scope, everything)
+    ctx.clients = tuple(c for c in ORDER if c in clients or any(c in e.get("clients", []) for e in manifest["entries"]))
     base = ctx.base
     mpath = manifest_path(root, scope)
     lock_rel = paths.LOCK

@@ -90,7 +90,9 @@ class OpenCode(Renderer):
                 ("description", a["description"]), ("mode", a["mode"]), ("model", opencode_model(ctx.model_for(a))),
                 ("temperature", a.get("temperature", 0.1)), ("steps", OPENCODE_STEPS[a["mode"]]),
                 ("permission", opencode_permission(a, ctx))]))
-        out += skill_pack_files(ctx, f"{base}/skills")
+        if ctx.scope == "user" or not {"claude", "codex", "gemini"} & set(ctx.clients):
+            # OpenCode also reads .claude/skills and .agents/skills: a third copy would list each skill twice
+            out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:
             # A step writes its documents: run it in implement, which may edit and call pipeline_run, rather than
             # in the session's agent (the read-only architect when cadence's agent switch is on).

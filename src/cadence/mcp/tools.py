@@ -536,12 +536,12 @@ def _dispatch_error(root: Path, a: dict[str, Any]) -> Any:  # the server resolve
 
 
 def _gateways() -> None:
-    what = {"read": "Run a read-only cadence tool", "plan": "Save or commit a plan",
-            "write": "Run a cadence tool that changes state"}
+    what = {"read": "Read-only cadence tools", "plan": "Save or commit a plan",
+            "write": "cadence tools that change state"}
     members = [t for t in TOOLS.values() if t.name not in GATEWAYS]
     for name in GATEWAYS:
         catalogue = " ".join(signature(t) for t in members if gateway_of(t) == name)
-        TOOLS[name] = Tool(name, LEAN, f"{what[name]}: tool=name, args=its arguments. {catalogue}",
+        TOOLS[name] = Tool(name, LEAN, f"{what[name]}; call with tool=name, args={{…}}: {catalogue}",
                            {"tool": _s(64), "args": {"type": "object"}}, ("tool",), _dispatch_error,
                            name == "read")
 
