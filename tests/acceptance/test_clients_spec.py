@@ -112,7 +112,7 @@ def test_initialised_repo_round_trip_with_hostile_user_files(project: Path, user
     ok("--root", str(project), "install", *flags(CLIENTS))
     assert (project / ".codex" / "config.toml").read_bytes().startswith(BOM) == user_set.startswith("bom")
     cfg = tomllib.loads((project / ".codex" / "config.toml").read_bytes().decode("utf-8-sig"))
-    assert cfg["mcp_servers"]["cadence"]["args"][-1] == "mcp"
+    assert cfg["mcp_servers"]["cadence"]["args"][-3:] == ["mcp", "--tools", "lean"]
     assert len(cfg["mcp_servers"]) == 2  # the user's other server is still there
     snap = tree_snapshot(project)
     assert set(ok("--root", str(project), "install", *flags(CLIENTS))["counts"]) == {"keep"}
@@ -259,17 +259,17 @@ def test_dry_run_writes_nothing_anywhere(fresh: Path) -> None:
                                         ("gemini", ".gemini/commands/cadence/create-vision.toml")])
 def test_user_edit_conflict_force_and_uninstall(fresh: Path, client: str, rel: str) -> None:
     before = tree_snapshot(fresh)
-    ok("--root", str(fresh), "install", f"--client={client}")
+    ok("--root", str(fresh), "install", f"--client={client}", "--all")  # no config: commands with --all only
     target = fresh / rel
     shipped = target.read_bytes()
     edited = shipped + b"\n# my edit\n"
     target.write_bytes(edited)
-    r = cli("--root", str(fresh), "--json", "install", f"--client={client}")
+    r = cli("--root", str(fresh), "--json", "install", f"--client={client}", "--all")
     assert r.code == 0 and r.json["data"]["counts"]["conflict"] == 1
     assert any(rel in w for w in r.json["warnings"])
     assert target.read_bytes() == edited and (fresh / (rel + ".cadence-new")).read_bytes() == shipped
     snap = tree_snapshot(fresh)
-    ok("--root", str(fresh), "install", f"--client={client}")  # a conflict stays put: no byte changes
+    ok("--root", str(fresh), "install", f"--client={client}", "--all")  # a conflict stays put: no byte changes
     assert tree_snapshot(fresh) == snap
     data = ok("--root", str(fresh), "uninstall")
     assert data["left_modified"] == [rel]
@@ -278,9 +278,9 @@ def test_user_edit_conflict_force_and_uninstall(fresh: Path, client: str, rel: s
     assert after[rel] == edited
     # --force on a file the user wrote before cadence: overwritten, and uninstall gives their text back
     before = tree_snapshot(fresh)
-    r = cli("--root", str(fresh), "--json", "install", f"--client={client}")
+    r = cli("--root", str(fresh), "--json", "install", f"--client={client}", "--all")
     assert r.json["data"]["counts"]["conflict"] == 1 and target.read_bytes() == edited
-    data = ok("--root", str(fresh), "install", "--force", f"--client={client}")
+    data = ok("--root", str(fresh), "install", "--force", f"--client={client}", "--all")
     assert data["counts"]["overwrite"] == 1 and target.read_bytes() == shipped
     assert not (fresh / (rel + ".cadence-new")).exists()
     ok("--root", str(fresh), "uninstall")
@@ -288,9 +288,9 @@ def test_user_edit_conflict_force_and_uninstall(fresh: Path, client: str, rel: s
     # --force on cadence's own file the user edited: they asked to discard the edit; uninstall removes it
     target.unlink()
     before = tree_snapshot(fresh)
-    ok("--root", str(fresh), "install", f"--client={client}")
+    ok("--root", str(fresh), "install", f"--client={client}", "--all")
     target.write_bytes(edited)
-    ok("--root", str(fresh), "install", "--force", f"--client={client}")
+    ok("--root", str(fresh), "install", "--force", f"--client={client}", "--all")
     assert target.read_bytes() == shipped
     ok("--root", str(fresh), "uninstall")
     assert tree_snapshot(fresh) == before
@@ -395,11 +395,15 @@ def _frontmatter(text: str) -> dict[str, Any]:
     return dict(yamlio.load(split(text)[0]))
 
 
+READ_ONLY_AGENTS = ("architect", "audit", "debug", "perf", "security")
+
+
 def test_agents_carry_the_fields_the_spec_names_for_each_client(project: Path) -> None:
     ok("--root", str(project), "install", *flags(CLIENTS))
     for p in sorted((project / ".claude" / "agents").glob("*.md")):
         fm = _frontmatter(p.read_text())
-        assert {"name", "description", "tools", "model"} <= set(fm), p.name  # model alias: inherit by default
+        assert {"name", "description", "model"} <= set(fm), p.name  # model alias: inherit by default
+        assert ("tools" in fm) == (p.stem in READ_ONLY_AGENTS + ("docs-writer",)), p.name  # the rest: every tool
         assert fm["model"] in ("inherit", "sonnet", "opus", "haiku") or fm["model"].startswith("claude-")
     for p in sorted((project / ".opencode" / "agents").glob("*.md")):
         fm = _frontmatter(p.read_text())

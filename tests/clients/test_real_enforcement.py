@@ -12,13 +12,18 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from tests.conftest import tree_snapshot
 from tests.e2e.test_real_clients import NETNS, _port, binary, client_env, with_fake_model
 
+from cadence.clients.base import mcp_tools
 from cadence.content.loader import load_agents
-from cadence.mcp.tools import TOOLS, tools_for
+from cadence.mcp.tools import TOOLS
+
+LEAN: Any = SimpleNamespace(everything=False)  # what install registers: the lean tier's entry points
 
 pytestmark = pytest.mark.clients
 FAKE = {"provider": {"fake": {"npm": "@ai-sdk/openai-compatible",
@@ -75,9 +80,9 @@ def test_opencode_resolves_exactly_the_agents_cadence_tools(installed: dict[str,
     data = json.loads(out.stdout)
     rules = data["permission"]
     agent = load_agents()[0][name]
-    assert {t for t in TOOLS if offered(rules, f"cadence_{t}")} == set(agent["mcp"])
+    assert {t for t in TOOLS if offered(rules, f"cadence_{t}")} == set(mcp_tools(agent, LEAN))
     if agent["permissions"].get("edit") == "deny":
-        assert not offered(rules, "cadence_branch_create") and not offered(rules, "cadence_task_finalize")
+        assert offered(rules, "cadence_read") and not offered(rules, "cadence_write")
         assert not offered(rules, "edit") and data["tools"]["write"] is False  # write/patch go by `edit`
 
 
@@ -86,17 +91,17 @@ def test_opencode_offers_the_architect_only_its_cadence_tools(installed: dict[st
     cfg = json.dumps(FAKE).replace("{port}", str(port))
     res, requests = with_fake_model(installed, "opencode", [binary("opencode"), "run", "--format", "json", "--agent",
                                                             "architect", "list the plans"],
-                                    "plan_list", "{}", tmp_path, {"OPENCODE_CONFIG_CONTENT": cfg}, port)
+                                    "cadence_read", '{"tool": "plan_list"}', tmp_path, {"OPENCODE_CONFIG_CONTENT": cfg},
+                                    port)
     assert requests, res.stderr[-1500:]
     bodies = [json.loads(r["body"]) for r in requests]
     names = next({t["function"]["name"] for t in b["tools"]} for b in bodies if b.get("tools"))  # not the title call
     cadence_tools = {n.removeprefix("cadence_") for n in names if n.startswith("cadence_")}
-    served = {t.name for t in tools_for("standard")}  # the server's default tier
-    assert cadence_tools == set(load_agents()[0]["architect"]["mcp"]) & served, sorted(names)
-    assert {"plan_list", "plan_save"} <= cadence_tools and not {"branch_create", "task_finalize"} & cadence_tools
+    assert cadence_tools == {"read", "plan"}, sorted(names)  # plans, but nothing else that writes
     assert not {"edit", "write"} & names
     uses = [json.loads(x)["part"] for x in res.stdout.splitlines() if x.startswith('{"type":"tool_use"')]
-    assert uses and uses[0]["tool"] == "cadence_plan_list" and uses[0]["state"]["status"] == "completed"
+    assert uses and uses[0]["tool"] == "cadence_read" and uses[0]["state"]["status"] == "completed"
+    assert '"plans"' in uses[0]["state"]["output"]
 
 
 def test_opencode_keeps_a_users_default_agent(tmp_path: Path) -> None:
@@ -108,10 +113,11 @@ def test_opencode_keeps_a_users_default_agent(tmp_path: Path) -> None:
     port = _port()
     cfg = json.dumps(FAKE).replace("{port}", str(port))
     res, requests = with_fake_model(w, "opencode", [binary("opencode"), "run", "--format", "json", "next steps"],
-                                    "pipeline_next", '{"count": 1}', tmp_path, {"OPENCODE_CONFIG_CONTENT": cfg}, port)
+                                    "cadence_read", '{"tool": "pipeline_next", "args": {"count": 1}}', tmp_path,
+                                    {"OPENCODE_CONFIG_CONTENT": cfg}, port)
     assert "default agent" not in res.stdout + res.stderr and res.returncode == 0, res.stderr[-1500:]
     uses = [json.loads(x)["part"] for x in res.stdout.splitlines() if x.startswith('{"type":"tool_use"')]
-    assert uses and uses[0]["tool"] == "cadence_pipeline_next", res.stdout[-1500:]
+    assert uses and uses[0]["tool"] == "cadence_read", res.stdout[-1500:]
     cadence(w, "uninstall")
     after = tree_snapshot(w["proj"])
     after.pop(".opencode/.gitignore", None)  # OpenCode itself writes this and the `$schema` key when it runs

@@ -3,6 +3,8 @@ parse through the quality gate into the verdict they state."""
 
 import json
 import re
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -136,6 +138,10 @@ WRITE_CAPABLE = [
 ]
 
 
+# rendering context of `install --all`: every cadence tool by name (the lean tier maps them onto entry points)
+EVERY_TOOL: Any = SimpleNamespace(everything=True)
+
+
 def claude_admits(rules: list[str], command: str) -> bool:
     """Claude Code's Bash rules: `Bash(prefix:*)` admits the prefix and anything after it, `Bash(x)` exactly x
     (a `*` inside it is a wildcard)."""
@@ -176,9 +182,9 @@ def test_read_only_agents_call_only_read_only_cadence_tools(agents):
 def test_read_only_allow_lists_admit_no_write_capable_command(agents, name):
     from cadence.clients.claude import claude_tools
     from cadence.clients.opencode import opencode_permission
-    bash_rules = [t for t in claude_tools(agents[name]) if t.startswith("Bash(")]
-    assert "Bash" not in claude_tools(agents[name])  # never the unrestricted shell
-    bash = opencode_permission(agents[name])["bash"]
+    bash_rules = [t for t in claude_tools(agents[name], EVERY_TOOL) if t.startswith("Bash(")]
+    assert "Bash" not in claude_tools(agents[name], EVERY_TOOL)  # never the unrestricted shell
+    bash = opencode_permission(agents[name], EVERY_TOOL)["bash"]
     for command in WRITE_CAPABLE:
         assert not claude_admits(bash_rules, command), (name, "claude", command)
         assert not opencode_allows(bash, command), (name, "opencode", command)
@@ -193,9 +199,9 @@ def test_the_safe_forms_still_run(agents):
                           ("security", "gitleaks dir --redact src"), ("debug", "npx jest"),
                           ("debug", "pytest tests/test_x.py -x"), ("debug", "git log -p a.py"),
                           ("audit", "ruff check --no-fix"), ("audit", "mypy src"), ("perf", "cargo bench")]:
-        rules = [t for t in claude_tools(agents[name]) if t.startswith("Bash(")]
+        rules = [t for t in claude_tools(agents[name], EVERY_TOOL) if t.startswith("Bash(")]
         assert claude_admits(rules, command), (name, command)
-        assert opencode_allows(opencode_permission(agents[name])["bash"], command), (name, command)
+        assert opencode_allows(opencode_permission(agents[name], EVERY_TOOL)["bash"], command), (name, command)
     # OpenCode keeps the prefix and carves the writes out; Claude cannot say "except", so it gets the exact form
-    assert opencode_allows(opencode_permission(agents["debug"])["bash"], "npx jest src/a.test.ts")
-    assert opencode_allows(opencode_permission(agents["debug"])["bash"], "python -m pytest -x")
+    assert opencode_allows(opencode_permission(agents["debug"], EVERY_TOOL)["bash"], "npx jest src/a.test.ts")
+    assert opencode_allows(opencode_permission(agents["debug"], EVERY_TOOL)["bash"], "python -m pytest -x")

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cadence.errors import CadenceError
-from cadence.mcp.tools import TOOLS, Tool, validate
+from cadence.mcp.tools import GATEWAYS, TOOLS, Tool, validate
 
 CONTENT = Path(__file__).resolve().parents[2] / "src" / "cadence" / "content"
 NAMES = "|".join(sorted(TOOLS, key=len, reverse=True))
@@ -40,7 +40,7 @@ def sample(schema: dict[str, Any]) -> Any:
     if schema["type"] == "array":
         return [sample(schema["items"])]
     if schema["type"] == "object":
-        return {k: sample(v) for k, v in schema["properties"].items()}
+        return {k: sample(v) for k, v in schema.get("properties", {}).items()}
     return SAMPLE[schema["type"]]
 
 
@@ -155,7 +155,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Every file each client gets (commands, skills, agents, instruction blocks)."""
     from cadence.clients import ORDER
     from cadence.clients.engine import build_context, render
-    ctx = build_context(tmp_path_factory.mktemp("render"), "project")
+    ctx = build_context(tmp_path_factory.mktemp("render"), "project", everything=True)
     out = {}
     for (path, _), (art, _) in render(ctx, list(ORDER)).items():
         out[path] = getattr(art, "content", None) or getattr(art, "body", "")
@@ -205,7 +205,7 @@ def test_right_calls_pass() -> None:
         check(tool, *parse_call(TOOLS[tool], inner))
 
 
-@given(st.sampled_from(sorted(TOOLS)), st.data())
+@given(st.sampled_from(sorted(n for n in TOOLS if n not in GATEWAYS)), st.data())
 def test_any_valid_argument_set_round_trips_through_the_shown_form(name: str, data: st.DataObject) -> None:
     """Showing a call with real values and reading it back gives the same arguments."""
     tool = TOOLS[name]

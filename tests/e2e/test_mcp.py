@@ -170,6 +170,35 @@ def test_a_text_payload_reaches_the_model_whichever_form_the_client_forwards(pro
     asyncio.run(go())
 
 
+def test_the_lean_tier_serves_every_tool_behind_three_entry_points(project: Path) -> None:
+    """What install registers: `read`, `plan` and `write`, each listing its tools; a call names the tool and its
+    arguments, which are checked against that tool's own schema; the result is that tool's result."""
+    async def go() -> None:
+        async with session(project, "lean") as s:
+            caps = s.server_capabilities
+            assert caps is not None and caps.resources is None and caps.prompts is None  # no resource tools to pay
+            tools = {t.name: t for t in (await s.list_tools()).tools}
+            assert set(tools) == {"read", "plan", "write"}
+            listed = " ".join(t.description for t in tools.values())
+            assert all(f"{name}(" in listed for name in ALL), sorted(n for n in ALL if f"{n}(" not in listed)
+            assert tools["read"].annotations and tools["read"].annotations.read_only_hint
+            err, data, text = await call(s, "write", {"tool": "pipeline_run", "args": {"step": "create-vision"}})
+            assert not err and text.startswith("# System") and data["prompt"] == text  # the payload, as text
+            err, data, _ = await call(s, "read", {"tool": "pipeline_next", "args": {"count": 1}})
+            assert not err and data["eligible"]
+            err, data, _ = await call(s, "read", {"tool": "branch_create", "args": {"type": "feature", "name": "x"}})
+            assert err and data["error"]["code"] == "WRONG_ENTRY_POINT" and "write" in data["error"]["hint"]
+            err, data, _ = await call(s, "plan", {"tool": "task_finalize", "args": {}})
+            assert err and data["error"]["code"] == "WRONG_ENTRY_POINT"  # the architect's entry point saves plans only
+            err, data, _ = await call(s, "read", {"tool": "pipline_next"})
+            assert err and data["error"]["code"] == "UNKNOWN_TOOL" and "pipeline_next" in data["error"]["hint"]
+            err, data, _ = await call(s, "write", {"tool": "repl_report", "args": {"result": "maybe"}})
+            assert err and data["error"]["code"] == "INVALID_ARGUMENTS"  # the named tool's own schema
+            err, data, _ = await call(s, "read", {"tool": "plan_load", "args": {"name": "../../etc/passwd"}})
+            assert err and data["error"]["code"] == "INVALID_NAME"
+    asyncio.run(go())
+
+
 def test_hostile_input_is_answered_with_tool_errors(project: Path) -> None:
     cases: list[tuple[str, dict[str, Any], str]] = [
         ("pipeline_next", {"count": "ten"}, "INVALID_ARGUMENTS"),

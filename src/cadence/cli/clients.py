@@ -72,6 +72,9 @@ def render_plan(data: dict[str, Any], verb: str, verbose: bool = False) -> str:
 def add_install(p: argparse.ArgumentParser) -> None:
     _clients_arg(p)
     p.add_argument("--force", action="store_true", help="overwrite files and keys you changed by hand")
+    p.add_argument("--all", action=argparse.BooleanOptionalAction, default=None, dest="everything",
+                   help="every step's command, every skill pack and every MCP tool by name, whatever the project "
+                   "uses (remembered in the manifest; --no-all goes back to what the project uses)")
     p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
     add_wait(p)
     p.set_defaults(func=cmd_install)
@@ -79,7 +82,8 @@ def add_install(p: argparse.ArgumentParser) -> None:
 
 def cmd_install(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.clients.engine import install
-    data = install(_root_for(ctx, args.scope), _split(args.clients), args.scope, args.dry_run, args.force)
+    data = install(_root_for(ctx, args.scope), _split(args.clients), args.scope, args.dry_run, args.force,
+                   args.everything)
     ctx.warnings.extend(data.pop("warnings"))
     text = render_plan(data, "install", args.verbose)
     if not args.dry_run and any(p["action"] == "create" for p in data["plan"]):

@@ -9,8 +9,9 @@ from cadence.cli.output import Context
 
 
 def add_mcp(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tools", choices=("core", "standard", "all"), default="standard",
-                   help="tool tier: core (10 tools), standard (27, default) or all (40)")
+    p.add_argument("--tools", choices=("core", "standard", "all", "lean"), default="standard",
+                   help="tool tier: core (10 tools), standard (27, default), all (40), or lean (every tool "
+                   "behind three entry points, read, plan and write: what install registers)")
     p.add_argument("--list", action="store_true", help="print the tier's tools and exit (no server)")
     p.set_defaults(func=cmd_mcp)
 

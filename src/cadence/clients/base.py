@@ -71,6 +71,8 @@ class RenderContext:
     models: dict[str, Any] = field(default_factory=dict)
     server_command: list[str] = field(default_factory=lambda: ["cadence", "mcp"])
     env: dict[str, str] = field(default_factory=dict)
+    everything: bool = False            # install --all: every step and pack, every MCP tool by name
+    clients: tuple[str, ...] = ()       # every client the project has (this install's and earlier ones)
 
     def user_dir(self, client: str) -> str:
         """A client's config dir relative to the home directory (user scope), honouring
@@ -85,6 +87,18 @@ class RenderContext:
             return str(per)
         tier = self.models.get(agent.get("model") or "subagent")
         return str(tier) if tier else None
+
+
+def mcp_tools(agent: dict[str, Any], ctx: RenderContext) -> list[str]:
+    """The cadence MCP tools an agent may call, as the registered server names them: each tool by name when
+    every tool is served (install --all), else the lean tier's entry points that serve the agent's tools
+    (`read` for read-only ones, `plan` for plan writes, `write` for the rest)."""
+    names = list(agent.get("mcp") or [])
+    if ctx.everything or not names:
+        return names
+    from cadence.mcp.tools import GATEWAYS, TOOLS, gateway_of
+    wanted = {gateway_of(TOOLS[n]) for n in names if n in TOOLS}
+    return [g for g in GATEWAYS if g in wanted]
 
 
 def user_dir(client: str, home: Path) -> str:
@@ -175,29 +189,28 @@ def instructions_body() -> str:
     return "\n".join([
         "## cadence",
         "",
-        "This project uses cadence (structure, knowledge, state and evidence for AI-assisted work).",
-        "",
-        "- Pipeline: `cadence next` lists the steps that can run now; `cadence run <step>` prints a",
-        "  step's full prompt (or call the `pipeline_next` / `pipeline_run` MCP tools). Follow it, then",
-        "  `cadence complete <step>` once its outputs exist.",
-        "- Changes: plan with the architect agent (`plan_save`, `plan_commit`), implement task by task",
-        "  (`repl_init`, `repl_verify`, `repl_report`), classify the change (`change_scope`), aggregate",
-        "  reviews (`quality_gate_summary`) and finish (`task_finalize`). Never claim a task passed",
-        "  without `repl_verify` evidence.",
-        "- State lives in `.cadence/`; do not edit `state.json`, `loop.json` or `gate.json` by hand.",
+        "Pipeline: `cadence next`, `cadence run <step>` (follow its prompt), `cadence complete <step>`.",
+        "Changes: plan, then a loop that passes a task only on `repl_verify` evidence, `change_scope`,",
+        "`quality_gate_summary`, `task_finalize`. Never edit `.cadence/*.json` by hand.",
     ])
 
 
-def step_prompt(step: dict[str, Any], args_placeholder: str | None) -> str:
-    """The thin body of a pipeline command: it asks for the current prompt, never embeds one."""
+def step_prompt(step: dict[str, Any], args_placeholder: str | None, everything: bool = True) -> str:
+    """The thin body of a pipeline command: it asks for the current prompt, never embeds one. With the lean
+    tier (`everything` false) the MCP call goes through the `write` entry point."""
     name = step["name"]
     arg = f" {args_placeholder}" if args_placeholder and step.get("argument_hint") else ""
+    args = (f', "arguments": "{args_placeholder}"' if arg else "")
+    mcp = (f"call the `pipeline_run` MCP tool with step `{name}`"
+           + (f" and arguments `{args_placeholder}`" if arg else "")) if everything else \
+        f'call cadence\'s MCP tool `write` with `{{"tool": "pipeline_run", "args": {{"step": "{name}"{args}}}}}`'
     lines = [f"Run the cadence {'tool' if step.get('category') == 'tool' else 'pipeline step'} `{name}`.", "",
-             f"Get its prompt, assembled from the project's current state: call the `pipeline_run` MCP tool "
-             f"with step `{name}`" + (f" and arguments `{args_placeholder}`" if arg else "")
-             + f", or run `cadence run {name}{arg}` in the shell. Then follow that prompt exactly."]
+             f"Get its prompt, assembled from the project's current state: {mcp}, or run `cadence run {name}{arg}` "
+             "in the shell. Then follow that prompt exactly."]
     if step.get("category") != "tool" and not step.get("stateless"):
-        lines += ["", f"When its outputs exist, record it with `cadence complete {name}`."]
+        complete = f"`cadence complete {name}`" + ("" if everything else f' (or `write` with `{{"tool": '
+                                                   f'"pipeline_complete", "args": {{"step": "{name}"}}}}`)')
+        lines += ["", f"When its outputs exist, record it with {complete}."]
     if args_placeholder and not arg:
         lines += ["", f"Extra instructions from the user: {args_placeholder}"]
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from cadence.clients.base import (
     bash_prefix,
     frontmatter,
     instructions_body,
+    mcp_tools,
     step_prompt,
 )
 from cadence.clients.skills import skill_pack_files
@@ -48,8 +49,14 @@ def claude_bash(pattern: str, rules: dict[str, str]) -> str:
     return f"Bash({prefix})" if carved else f"Bash({prefix}:*)"
 
 
-def claude_tools(agent: dict[str, Any]) -> list[str]:
+def claude_tools(agent: dict[str, Any], ctx: RenderContext) -> list[str] | None:
+    """The agent's `tools:` list in Claude's names, or None (every tool) for an agent that may edit and run any
+    command: listing them all would only lengthen the agent listing every session pays for."""
     perms = agent.get("permissions") or {}
+    bash = perms.get("bash", "allow")
+    if perms.get("edit", "allow") != "deny" and (bash in ("allow", "ask") or (
+            isinstance(bash, dict) and bash.get("*", "allow") in ("allow", "ask"))):
+        return None
     tools: list[str] = []
     for t in agent["tools"]:
         if t in ("write", "edit") and perms.get("edit") == "deny":
@@ -66,8 +73,12 @@ def claude_tools(agent: dict[str, Any]) -> list[str]:
         if t == "task" and perms.get("task") == "deny":
             continue
         tools += CLAUDE_TOOLS[t]
-    tools += [f"mcp__{SERVER}__{m}" for m in agent.get("mcp") or []]
+    tools += [f"mcp__{SERVER}__{m}" for m in mcp_tools(agent, ctx)]
     return list(dict.fromkeys(tools))
+
+
+def _joined(tools: list[str] | None) -> str | None:
+    return None if tools is None else ", ".join(tools)
 
 
 class Claude(Renderer):
@@ -81,13 +92,16 @@ class Claude(Renderer):
         out: list[Artifact] = []
         for a in ctx.agents.values():
             out.append(agent_file(f"{base}/agents", a, [
-                ("name", a["name"]), ("description", a["description"]), ("tools", ", ".join(claude_tools(a))),
+                ("name", a["name"]), ("description", a["description"]), ("tools", _joined(claude_tools(a, ctx))),
                 ("model", claude_model(ctx.model_for(a)) or "inherit")]))
         out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:
-            fm = frontmatter([("description", s["description"]), ("argument-hint", s.get("argument_hint"))])
-            out.append(File(f"{base}/commands/{SERVER}/{s['name']}.md", fm + "\n" + step_prompt(s, "$ARGUMENTS"),
-                            "command"))
+            # user-invoked only: the model reaches steps through pipeline_run, so the commands stay out of the
+            # skill listing that every request carries (and its character budget)
+            fm = frontmatter([("description", s["description"]), ("argument-hint", s.get("argument_hint")),
+                              ("disable-model-invocation", True)])
+            out.append(File(f"{base}/commands/{SERVER}/{s['name']}.md", fm + "\n"
+                            + step_prompt(s, "$ARGUMENTS", ctx.everything), "command"))
         out.append(Block(self.instructions_file(ctx), instructions_body()))
         cmd = ctx.server_command
         entry: dict[str, Any] = {"type": "stdio", "command": cmd[0], "args": cmd[1:]}

@@ -74,8 +74,9 @@ class Codex(Renderer):
         entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}
         if ctx.env:
             entry["env"] = ctx.env
-        from cadence.mcp.tools import TEXT_PAYLOAD, TEXT_TOKEN_BUDGET
-        entry["tools"] = {t: {"output_token_limit": TEXT_TOKEN_BUDGET} for t in TEXT_PAYLOAD}
+        from cadence.mcp.tools import TEXT_PAYLOAD, TEXT_TOKEN_BUDGET, TOOLS, gateway_of
+        served = TEXT_PAYLOAD if ctx.everything else dict.fromkeys(gateway_of(TOOLS[t]) for t in TEXT_PAYLOAD)
+        entry["tools"] = {t: {"output_token_limit": TEXT_TOKEN_BUDGET} for t in served}
         out.append(Keys(f"{home}/config.toml", "toml", [Key(("mcp_servers", SERVER), entry)], "mcp"))
         return out
 

@@ -118,15 +118,17 @@ def save_manifest(path: Path, manifest: dict[str, Any], confine: Path | None) ->
 
 # ---------------------------------------------------------------- render context
 
-def server_command() -> list[str]:
-    """How clients start the server: `cadence mcp` when `cadence` is on PATH, else this interpreter."""
+def server_command(everything: bool = False) -> list[str]:
+    """How clients start the server: `cadence mcp` when `cadence` is on PATH, else this interpreter; the lean
+    tier (every tool behind its entry point: read, plan, write), or every tool by name for `install --all`."""
     override = os.environ.get("CADENCE_MCP_COMMAND")
+    tier = ["--tools", "all" if everything else "lean"]
     if override:
         import shlex
-        return shlex.split(override)
+        return [*shlex.split(override), *tier]
     if shutil.which("cadence"):
-        return ["cadence", "mcp"]
-    return [sys.executable, "-m", "cadence", "mcp"]
+        return ["cadence", "mcp", *tier]
+    return [sys.executable, "-m", "cadence", "mcp", *tier]
 
 
 def _knowledge(names: set[str], root: Path | None) -> dict[str, dict[str, str]]:
@@ -150,7 +152,9 @@ def _knowledge(names: set[str], root: Path | None) -> dict[str, dict[str, str]]:
     return out
 
 
-def build_context(root: Path | None, scope: str) -> RenderContext:
+def build_context(root: Path | None, scope: str, everything: bool = False) -> RenderContext:
+    """What to render: every agent; the steps the project has enabled (and every tool); the skill packs for
+    its project type. `everything` (install --all) renders every step and pack, as before."""
     from cadence.content.loader import load_agents, load_skills, pipeline_index
     from cadence.core.phases import PHASE_INDEX
     agents, problems = load_agents()
@@ -163,16 +167,31 @@ def build_context(root: Path | None, scope: str) -> RenderContext:
                            "Run 'cadence validate' for the full list; nothing was written.", ASSEMBLY)
     index = pipeline_index()
     steps = sorted(index["steps"].values(), key=lambda s: (PHASE_INDEX.get(s["phase"], 99), s["order"] or 0, s["name"]))
-    steps += sorted(index["tools"].values(), key=lambda s: s["name"])
-    entries = {e for p in skills.values() for e in p["entries"]}
     models: dict[str, Any] = {}
+    ptype: str | None = None
     if root is not None and (root / paths.CONFIG).is_file():
-        from cadence.project.config import load_config
-        cfg, _ = load_config(root, tuple(index["steps"]))
-        models = cfg.get("models") or {}
+        from cadence.project.pipeline import open_project
+        proj = open_project(root)
+        models = proj.config.get("models") or {}
+        ptype = proj.pipeline.project_type
+        if not everything:
+            steps = [s for s in steps if proj.pipeline.steps[s["name"]].enabled
+                     and proj.pipeline.steps[s["name"]].applicable is not False]
+    steps += sorted(index["tools"].values(), key=lambda s: s["name"])
+    if ptype is None and not everything and not (root is not None and (root / paths.CONFIG).is_file()):
+        steps = []  # no config: every step and tool needs `cadence init`, which renders them
+    if not everything:
+        skills = {n: p for n, p in skills.items() if _pack_applies(p, ptype)}
+    entries = {e for p in skills.values() for e in p["entries"]}
     return RenderContext(scope=scope, base=scope_base(root, scope), root=root, agents=dict(sorted(agents.items())),
                          skills=dict(sorted(skills.items())), knowledge=_knowledge(entries, root), steps=steps,
-                         models=models, server_command=server_command())
+                         models=models, server_command=server_command(everything), everything=everything)
+
+
+def _pack_applies(pack: dict[str, Any], ptype: str | None) -> bool:
+    """A pack is rendered for the project types it names (`all`: always; `none`: projects without a type)."""
+    wanted = pack.get("project_types") or ["all"]
+    return "all" in wanted or (ptype or "none") in wanted
 
 
 def default_clients(root: Path | None) -> list[str]:
@@ -325,13 +344,18 @@ def _strip_block(text: str, comment: str, created: bool, added_eol: bool = False
 # ---------------------------------------------------------------- install
 
 def install(root: Path | None, clients: list[str] | None = None, scope: str = "project", dry_run: bool = False,
-            force: bool = False) -> dict[str, Any]:
+            force: bool = False, everything: bool | None = None) -> dict[str, Any]:
+    """`everything` (install --all / --no-all) is remembered in the manifest; None keeps what it says."""
     if scope == "project" and root is None:
         raise CadenceError("USAGE", "a project install needs a project root", "Pass --root DIR.", USAGE)
     clients = list(dict.fromkeys(clients or default_clients(root)))
     for c in clients:
         renderer(c)
-    ctx = build_context(root, scope)
+    manifest = load_manifest(manifest_path(root, scope), root if scope == "project" else None)
+    if everything is None:
+        everything = bool(manifest.get("all"))
+    ctx = build_context(root, scope, everything)
+    ctx.clients = tuple(c for c in ORDER if c in clients or any(c in e.get("clients", []) for e in manifest["entries"]))
     base = ctx.base
     mpath = manifest_path(root, scope)
     lock_rel = paths.LOCK
@@ -450,6 +474,10 @@ def _install(ctx: RenderContext, base: Path, mpath: Path, clients: list[str], dr
     manifest["version"] = MANIFEST_VERSION
     manifest["scope"] = ctx.scope
     manifest["dirs"] = sorted(set(manifest["dirs"]) | set(w.created_dirs))
+    if ctx.everything:
+        manifest["all"] = True
+    else:
+        manifest.pop("all", None)
     changed = [p for p in plan if p["action"] not in ("keep", "skip")]
     if not dry_run and (changed or mpath.exists() or manifest["entries"]):
         save_manifest(mpath, manifest, w.root)

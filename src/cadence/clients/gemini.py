@@ -17,6 +17,7 @@ from cadence.clients.base import (
     Renderer,
     agent_file,
     instructions_body,
+    mcp_tools,
     step_prompt,
 )
 from cadence.clients.skills import pipeline_skill_files
@@ -26,7 +27,7 @@ GEMINI_TOOLS = {"read": ["read_file", "read_many_files", "list_directory"], "wri
                 "web": ["web_fetch", "google_web_search"], "task": [], "skill": ["activate_skill"]}
 
 
-def gemini_tools(agent: dict[str, Any]) -> list[str]:
+def gemini_tools(agent: dict[str, Any], ctx: RenderContext) -> list[str]:
     """The agent's tools in Gemini's names. Gemini cannot narrow a sub-agent's shell: its agent files accept
     only whole tool names (`run_shell_command(git status)` is rejected as an invalid tool name) and the
     policy engine ignores project policies. So an agent whose shell is an allow-list (every read-only agent)
@@ -37,14 +38,14 @@ def gemini_tools(agent: dict[str, Any]) -> list[str]:
     if bash == "deny" or isinstance(bash, dict) and bash.get("*", "allow") == "deny":
         dropped.add("bash")
     tools = [t for c in agent["tools"] if c not in dropped for t in GEMINI_TOOLS[c]]
-    return tools + [f"mcp_{SERVER}_{m}" for m in agent.get("mcp") or []]
+    return tools + [f"mcp_{SERVER}_{m}" for m in mcp_tools(agent, ctx)]
 
 
-def command_toml(step: dict[str, Any]) -> str:
+def command_toml(step: dict[str, Any], everything: bool = True) -> str:
     import tomlkit
     doc = tomlkit.document()
     doc["description"] = step["description"]
-    doc["prompt"] = tomlkit.string(step_prompt(step, "{{args}}"), multiline=True)
+    doc["prompt"] = tomlkit.string(step_prompt(step, "{{args}}", everything), multiline=True)
     return tomlkit.dumps(doc)
 
 
@@ -103,13 +104,13 @@ class Gemini(Renderer):
         out: list[Artifact] = []
         if agents_enabled(ctx):
             for a in ctx.agents.values():
-                tools = gemini_tools(a)
+                tools = gemini_tools(a, ctx)
                 out.append(agent_file(".gemini/agents", a, [
                     ("name", a["name"]), ("description", a["description"]), ("kind", "local"), ("tools", tools),
                     ("model", gemini_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1))]))
         out += pipeline_skill_files(ctx, ".agents/skills")  # shared with Codex: identical content
         for s in ctx.steps:
-            out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s), "command"))
+            out.append(File(f".gemini/commands/{SERVER}/{s['name']}.toml", command_toml(s, ctx.everything), "command"))
         name = context_file(ctx)
         out.append(Block(f".gemini/{name}" if ctx.scope == "user" else name, instructions_body()))
         cmd = ctx.server_command

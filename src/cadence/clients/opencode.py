@@ -18,12 +18,15 @@ from cadence.clients.base import (
     agent_file,
     frontmatter,
     instructions_body,
+    mcp_tools,
     step_prompt,
 )
 from cadence.clients.skills import skill_pack_files
 
+RUNS_STEPS = "implement"
 
-def opencode_permission(agent: dict[str, Any]) -> dict[str, Any]:
+
+def opencode_permission(agent: dict[str, Any], ctx: RenderContext) -> dict[str, Any]:
     """Canonical tools + permissions → OpenCode's `permission` map (the `tools` map is deprecated)."""
     tools = set(agent["tools"])
     perms = agent.get("permissions") or {}
@@ -47,7 +50,7 @@ def opencode_permission(agent: dict[str, Any]) -> dict[str, Any]:
     # OpenCode names an MCP tool `<server>_<tool>` and gates it by that name; the last matching rule wins,
     # so the catch-all deny comes first and the agent's own tools are allowed after it.
     out[f"{SERVER}_*"] = "deny"
-    out.update({f"{SERVER}_{m}": "allow" for m in agent.get("mcp") or []})
+    out.update({f"{SERVER}_{m}": "allow" for m in mcp_tools(agent, ctx)})
     return out
 
 
@@ -86,12 +89,16 @@ class OpenCode(Renderer):
             out.append(agent_file(f"{base}/agents", a, [
                 ("description", a["description"]), ("mode", a["mode"]), ("model", opencode_model(ctx.model_for(a))),
                 ("temperature", a.get("temperature", 0.1)), ("steps", OPENCODE_STEPS[a["mode"]]),
-                ("permission", opencode_permission(a))]))
-        out += skill_pack_files(ctx, f"{base}/skills")
+                ("permission", opencode_permission(a, ctx))]))
+        if ctx.scope == "user" or not {"claude", "codex", "gemini"} & set(ctx.clients):
+            # OpenCode also reads .claude/skills and .agents/skills: a third copy would list each skill twice
+            out += skill_pack_files(ctx, f"{base}/skills")
         for s in ctx.steps:
-            fm = frontmatter([("description", s["description"])])
-            out.append(File(f"{base}/commands/{SERVER}-{s['name']}.md", fm + "\n" + step_prompt(s, "$ARGUMENTS"),
-                            "command"))
+            # A step writes its documents: run it in implement, which may edit and call pipeline_run, rather than
+            # in the session's agent (the read-only architect when cadence's agent switch is on).
+            fm = frontmatter([("description", s["description"]), ("agent", RUNS_STEPS)])
+            out.append(File(f"{base}/commands/{SERVER}-{s['name']}.md", fm + "\n"
+                            + step_prompt(s, "$ARGUMENTS", ctx.everything), "command"))
         out.append(Block(f"{base}/AGENTS.md" if ctx.scope == "user" else "AGENTS.md", instructions_body()))
         entry: dict[str, Any] = {"type": "local", "command": list(ctx.server_command), "enabled": True}
         if ctx.env:

@@ -202,6 +202,9 @@ class AgentMeta(_Strict):
 class SkillPack(_Strict):
     name: Name
     description: Annotated[str, Field(min_length=1, max_length=1024)]
+    # the project types it is installed for (`all`; `none` = a project without a type); install --all: every pack
+    project_types: list[Literal[(*TYPE_NAMES, "all", "none")]] = Field(  # type: ignore[valid-type]
+        default=["all"], alias="project-types")
     entries: Annotated[list[Name], Field(min_length=1)]
 
 

@@ -36,30 +36,32 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from cadence.errors import USAGE, CadenceError
-from cadence.mcp.tools import TEXT_PAYLOAD, TIERS, TOOLS, Tool, tools_for, validate
+from cadence.mcp.tools import LEAN, TEXT_PAYLOAD, TIERS, TOOLS, Tool, resolve_gateway, tools_for, validate
 
 log = logging.getLogger("cadence.mcp")
 MAX_TEXT_OUT = 400_000
-INSTRUCTIONS = ("cadence: pipeline (pipeline_next → pipeline_run → pipeline_complete) and the change workflow "
-                "(plan_save → repl_init → repl_verify/repl_report → change_scope → quality_gate_summary → "
-                "task_finalize). Results are JSON; errors carry code, message and hint.")
+INSTRUCTIONS = ("Pipeline: pipeline_next, pipeline_run, pipeline_complete. Changes: plan_save, repl_init, "
+                "repl_verify, repl_report, change_scope, quality_gate_summary, task_finalize.")
 
 
 class CadenceServer:
     def __init__(self, tier: str = "standard", root: str | None = None) -> None:
-        if tier not in TIERS:
-            raise CadenceError("USAGE", f"--tools {tier!r} is not one of {', '.join(TIERS)}", "", USAGE)
+        if tier not in (*TIERS, LEAN):
+            raise CadenceError("USAGE", f"--tools {tier!r} is not one of {', '.join((*TIERS, LEAN))}", "", USAGE)
         self.tier = tier
         self.root_arg = root
         self.tools: dict[str, Tool] = {t.name: t for t in tools_for(tier)}
         self._lock = anyio.Lock()
         from cadence import __version__
-        self.server: Server[Any] = Server(
-            "cadence", version=__version__, instructions=INSTRUCTIONS,
-            on_list_tools=self._list_tools, on_call_tool=self._call_tool,
+        # The lean tier (what installs register) serves tools only: resources make Claude Code add three
+        # resource tools to every request, and the steps are already the client's own commands.
+        extras: dict[str, Any] = {} if tier == LEAN else dict(
             on_list_resources=self._list_resources, on_list_resource_templates=self._list_templates,
-            on_read_resource=self._read_resource, on_list_prompts=self._list_prompts,
-            on_get_prompt=self._get_prompt, get_tool_input_schema=self._schema)
+            on_read_resource=self._read_resource, on_list_prompts=self._list_prompts, on_get_prompt=self._get_prompt)
+        self.server: Server[Any] = Server(  # lean: the instructions file's managed block says the same
+            "cadence", version=__version__, instructions=None if tier == LEAN else INSTRUCTIONS,
+            on_list_tools=self._list_tools, on_call_tool=self._call_tool, get_tool_input_schema=self._schema,
+            **extras)
 
     # ------------------------------------------------------------ root
 
@@ -100,6 +102,9 @@ class CadenceServer:
                     hint = f"{name} is in a larger tier: start the server with --tools {TOOLS[name].tier} or all."
                 raise CadenceError("UNKNOWN_TOOL", f"unknown tool {str(name)[:80]!r}", hint, USAGE)
             args = validate(t, arguments)
+            if t.tier == LEAN:  # read / plan / write: the named tool, checked against its own schema
+                t, args = resolve_gateway(t, args)
+                name = t.name
             data = t.handler(self.root(), args)
         except CadenceError as err:
             log.info("tool %s failed: %s", name, err.code)

@@ -19,6 +19,8 @@ from typing import Any
 from cadence.errors import USAGE, CadenceError
 
 TIERS = ("core", "standard", "all")
+LEAN = "lean"  # three entry points to every tool: what the rendered client registrations use (docs/clients.md)
+GATEWAYS = ("read", "plan", "write")
 MAX_CONTENT = 200_000   # plans, docs, reports
 MAX_TEXT = 10_000       # summaries, messages, details
 MAX_NAME = 128
@@ -91,6 +93,8 @@ def tool(name: str, tier: str, description: str, props: dict[str, Any] | None = 
 
 
 def tools_for(tier: str) -> list[Tool]:
+    if tier == LEAN:
+        return [TOOLS[g] for g in GATEWAYS]
     allowed = TIERS[:TIERS.index(tier) + 1]
     return [t for t in TOOLS.values() if t.tier in allowed]
 
@@ -152,6 +156,8 @@ def _check(v: Any, s: dict[str, Any], where: str) -> None:
     elif typ == "object":
         if not isinstance(v, dict):
             raise bad
+        if "properties" not in s:  # free-form (a gateway's args): the named tool's own schema checks them
+            return
         for k in s.get("required", []):
             if k not in v:
                 raise CadenceError("INVALID_ARGUMENTS", f"{where}: needs {k!r}", "", USAGE)
@@ -495,3 +501,58 @@ def cadence_status(root: Path, a: dict[str, Any]) -> Any:
     except CadenceError as err:
         out["gate"] = {"error": err.message}
     return out
+
+
+# ---------------------------------------------------------------- the lean tier: three entry points
+
+PLAN_TOOLS = ("plan_save", "plan_commit")
+
+
+def gateway_of(t: Tool) -> str:
+    """Which entry point serves a tool: read-only tools, plan writes (all the architect may change), the rest."""
+    return "read" if t.read_only else "plan" if t.name in PLAN_TOOLS else "write"
+
+
+def signature(t: Tool) -> str:
+    """`plan_load(name)`, `repl_report(result:pass|fail|skip, detail?)`: what a gateway's catalogue shows."""
+    def arg(k: str, spec: dict[str, Any]) -> str:
+        name = k if k in t.required else f"{k}?"
+        if "enum" in spec and len(spec["enum"]) <= 4:  # longer ones: the error names the values
+            return f"{name}:{'|'.join(spec['enum'])}"
+        item = spec.get("items") or {}
+        if "properties" in item:
+            return f"{name}:[{{{','.join(item['properties'])}}}]"
+        return name
+    return f"{t.name}(" + ", ".join(arg(k, v) for k, v in t.props.items()) + ")"
+
+
+def resolve_gateway(gateway: Tool, args: dict[str, Any]) -> tuple[Tool, dict[str, Any]]:
+    """The tool a gateway call names, and its arguments checked against that tool's own schema."""
+    name = args["tool"]
+    t = TOOLS.get(name)
+    if t is None or t.name in GATEWAYS:
+        from cadence.errors import did_you_mean
+        raise CadenceError("UNKNOWN_TOOL", f"unknown cadence tool {str(name)[:80]!r}",
+                           did_you_mean(str(name), [n for n in TOOLS if n not in GATEWAYS]), USAGE)
+    if gateway_of(t) != gateway.name:
+        raise CadenceError("WRONG_ENTRY_POINT", f"{t.name} is not served by {gateway.name}",
+                           f"Call it through {gateway_of(t)} (if this agent has it).", USAGE)
+    return t, validate(t, args.get("args"))
+
+
+def _dispatch_error(root: Path, a: dict[str, Any]) -> Any:  # the server resolves gateways before calling
+    raise CadenceError("INTERNAL_ERROR", "a gateway was called without being resolved", "", USAGE)
+
+
+def _gateways() -> None:
+    what = {"read": "Read-only cadence tools", "plan": "Save or commit a plan",
+            "write": "cadence tools that change state"}
+    members = [t for t in TOOLS.values() if t.name not in GATEWAYS]
+    for name in GATEWAYS:
+        catalogue = " ".join(signature(t) for t in members if gateway_of(t) == name)
+        TOOLS[name] = Tool(name, LEAN, f"{what[name]}; call with tool=name, args={{…}}: {catalogue}",
+                           {"tool": _s(64), "args": {"type": "object"}}, ("tool",), _dispatch_error,
+                           name == "read")
+
+
+_gateways()
