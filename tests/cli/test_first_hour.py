@@ -1,0 +1,45 @@
+"""The first hour of a new user: workflow-first repositories, init's client default, and honest output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_inprocess
+
+
+def _workflow_only(repo: Path) -> None:
+    (repo / ".cadence/plans").mkdir(parents=True)
+    (repo / ".cadence/plans/discounts.md").write_text("plan body\n")
+    (repo / ".cadence/loop.json").write_text("{}\n")
+
+
+def test_init_adds_config_and_state_beside_workflow_files_without_force_or_backup(repo):
+    _workflow_only(repo)
+    r = run_inprocess("--root", str(repo), "init", "--no-input", "--methodology", "mvp")
+    assert r.code == 0, r
+    assert "beside the workflow files" in r.out
+    assert (repo / ".cadence/config.yml").is_file() and (repo / ".cadence/state.json").is_file()
+    assert (repo / ".cadence/plans/discounts.md").read_text() == "plan body\n"
+    assert (repo / ".cadence/loop.json").read_text() == "{}\n"
+    assert not list(repo.glob(".cadence.backup-*"))
+    assert run_inprocess("--root", str(repo), "next").code == 0
+
+
+def test_a_second_init_still_refuses_and_says_the_project_is_initialised(repo):
+    assert run_inprocess("--root", str(repo), "init", "--no-input").code == 0
+    r = run_inprocess("--root", str(repo), "init", "--no-input")
+    assert r.code == 1 and "ALREADY_INITIALIZED" in r.err and "already initialised" in r.err
+
+
+def test_init_without_clients_says_how_to_install_with_installs_default(repo, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")  # no client on PATH: install's default is claude
+    r = run_inprocess("--root", str(repo), "init", "--no-input")
+    assert r.code == 0, r
+    assert "no AI client set up" in r.out and "'cadence install' installs for claude" in r.out
+    assert not (repo / ".claude").exists()
+
+
+def test_init_with_clients_does_not_print_the_install_hint(repo):
+    r = run_inprocess("--root", str(repo), "init", "--no-input", "--clients", "claude")
+    assert r.code == 0, r
+    assert "no AI client set up" not in r.out and "installed for claude" in r.out
