@@ -85,7 +85,15 @@ def rederive_state(root: Path) -> dict[str, Any]:
 
 
 def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
-    paths.require_project(root)
+    """Config, state and leftovers. A `.cadence/` without config (only `install` ran, or only the workflow
+    commands) gets a note in place of the config and state checks; the client checks still run."""
+    if not (root / paths.CONFIG).is_file():
+        if not (root / paths.DIR).is_dir():
+            paths.require_project(root)
+        return {"ok": True, "repairs": [], "checks": [
+            {"name": "config", "ok": True, "skipped": True,
+             "message": f"no {paths.CONFIG}: config and state checks skipped (the pipeline is not set up; "
+                        "'cadence init' adds it beside what is here)"}, check_litter(root)]}
     checks = [check_config(root), check_state(root)]
     repairs = []
     if repair and not checks[1]["ok"] and checks[0]["ok"]:
@@ -109,3 +117,60 @@ def check_litter(root: Path) -> dict[str, Any]:
     return {"name": "leftovers", "ok": True,
             "message": f"{len(found)} temporary file(s) left by interrupted writes ({', '.join(found[:3])}"
             + ("…" if len(found) > 3 else "") + "); 'cadence doctor --repair' removes them"}
+
+
+# ---------------------------------------------------------------- the MCP server as each client starts it
+
+CLEAN_PATH = "/usr/local/bin:/usr/bin:/bin"  # what a client started outside the user's shell typically has
+
+
+def registered_servers(root: Path, clients: list[str]) -> list[dict[str, Any]]:
+    """The MCP command each installed client's project config starts: [{client, file, command} or {…, error}]."""
+    import json
+    import tomllib
+
+    from cadence.clients import jsonc
+    from cadence.clients.opencode import OpenCode
+    files = {"claude": ".mcp.json", "opencode": OpenCode.config_file(root, ""), "codex": ".codex/config.toml",
+             "gemini": ".gemini/settings.json"}
+    out: list[dict[str, Any]] = []
+    for client in clients:
+        rel = files.get(client)
+        if rel is None:
+            continue
+        item: dict[str, Any] = {"client": client, "file": rel}
+        try:
+            text = fsio.read_text(root, root / rel)
+            if rel.endswith(".toml"):
+                entry = (tomllib.loads(text).get("mcp_servers") or {}).get("cadence")
+            else:
+                doc = jsonc.loads(text) if client == "opencode" else json.loads(text)
+                entry = ((doc.get("mcp") if client == "opencode" else doc.get("mcpServers")) or {}).get("cadence")
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError, tomllib.TOMLDecodeError) as exc:
+            out.append({**item, "error": f"cannot read {rel}: {exc}"})
+            continue
+        if not isinstance(entry, dict):
+            out.append({**item, "error": f"{rel} has no 'cadence' MCP server entry"})
+            continue
+        raw = entry.get("command")
+        command = raw if isinstance(raw, list) else [raw, *(entry.get("args") or [])]
+        if not command or not all(isinstance(c, str) and c for c in command):
+            out.append({**item, "error": f"{rel}: the cadence server's command is not a list of strings"})
+            continue
+        out.append({**item, "command": command})
+    return out
+
+
+def command_problem(command: list[str]) -> tuple[str, str] | None:
+    """('fail' | 'warn', why) when a registered command would not start, now or from a clean PATH."""
+    import os
+    import shutil
+    exe = command[0]
+    if os.path.isabs(exe):
+        return None if os.access(exe, os.X_OK) else ("fail", f"{exe} does not exist or is not executable")
+    if not shutil.which(exe):
+        return "fail", f"'{exe}' is not on PATH"
+    if not shutil.which(exe, path=CLEAN_PATH):
+        return "warn", (f"'{exe}' is found on this shell's PATH ({shutil.which(exe)}) but not on a clean PATH "
+                        f"({CLEAN_PATH}): a client started from another shell or an IDE may fail to connect")
+    return None
