@@ -43,3 +43,16 @@ def test_init_with_clients_does_not_print_the_install_hint(repo):
     r = run_inprocess("--root", str(repo), "init", "--no-input", "--clients", "claude")
     assert r.code == 0, r
     assert "no AI client set up" not in r.out and "installed for claude" in r.out
+
+
+def test_skipped_tests_say_why_and_the_readme_has_the_first_five_minutes():
+    root = Path(__file__).resolve().parents[2]
+    import tomllib
+    addopts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "-rs" in addopts.split()
+    readme = (root / "README.md").read_text()
+    quick = readme.index("## Quickstart")
+    first = readme.index("## The first five minutes in your own repository")
+    assert quick < first < readme.index("## Install")
+    assert "demo --keep" in readme and "models:" in readme and ".venv-tools/bin/uv tool install ." in readme
+    assert "~/.cache/cadence" in readme
