@@ -56,3 +56,38 @@ def test_skipped_tests_say_why_and_the_readme_has_the_first_five_minutes():
     assert quick < first < readme.index("## Install")
     assert "demo --keep" in readme and "models:" in readme and ".venv-tools/bin/uv tool install ." in readme
     assert "~/.cache/cadence" in readme
+
+
+def _parsers():
+    import argparse
+    import importlib
+
+    from cadence.cli.main import COMMANDS
+    from cadence.cli.output import make_parser
+    for name, (module, about) in COMMANDS.items():
+        parser = make_parser(f"cadence {name}", about)
+        getattr(importlib.import_module(module), "add_" + name)(parser)
+        todo = [parser]
+        while todo:
+            p = todo.pop()
+            yield p
+            for action in p._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    todo += list(action.choices.values())
+
+
+def test_every_argument_has_help_and_every_help_names_the_global_options():
+    for parser in _parsers():
+        text = parser.format_help()
+        assert "--json" in text and "--root DIR" in text, parser.prog
+        for action in parser._actions:
+            if action.dest not in ("help", "action", "what") and action.help is None:
+                raise AssertionError(f"{parser.prog}: {action.dest} has no help")
+
+
+def test_init_help_says_each_default_once():
+    r = run_inprocess("init", "--help")
+    assert r.code == 0
+    text = " ".join(r.out.split())
+    assert "(default by phase)" not in text and "e.g. en,fr-CA: e.g. en,fr-CA" not in text
+    assert "serving pattern (default: none for training, realtime otherwise) --ml" in text

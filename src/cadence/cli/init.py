@@ -43,11 +43,12 @@ def add_init(p: argparse.ArgumentParser) -> None:
                 group.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
                                    help=f"{s.help} (default {str(s.default).lower()})")
             elif s.kind == "list":
-                vals = ", ".join(s.values) or "e.g. en,fr-CA"
+                vals = f": {', '.join(s.values)}" if s.values else ""
                 group.add_argument(flag, dest=dest, action="append", metavar="VALUES",
-                                   help=f"{s.help}: {vals} (default {','.join(s.default) or 'none'})")
+                                   help=f"{s.help}{vals} (default {','.join(s.default) or 'none'})")
             else:
-                default = "" if s.required else f" (default {s.default if s.default is not None else 'by phase'})"
+                # a default computed from other settings is explained in the setting's own help
+                default = "" if s.required or s.default_from else f" (default {s.default})"
                 group.add_argument(flag, dest=dest, metavar="|".join(s.values), help=f"{s.help}{req}{default}")
     p.set_defaults(func=cmd_init)
 
