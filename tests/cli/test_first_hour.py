@@ -49,7 +49,7 @@ def test_skipped_tests_say_why_and_the_readme_has_the_first_five_minutes():
     root = Path(__file__).resolve().parents[2]
     import tomllib
     addopts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
-    assert "-rs" in addopts.split()
+    assert any(o.startswith("-r") and "s" in o and "f" in o for o in addopts.split())
     readme = (root / "README.md").read_text()
     quick = readme.index("## Quickstart")
     first = readme.index("## The first five minutes in your own repository")
@@ -91,3 +91,51 @@ def test_init_help_says_each_default_once():
     text = " ".join(r.out.split())
     assert "(default by phase)" not in text and "e.g. en,fr-CA: e.g. en,fr-CA" not in text
     assert "serving pattern (default: none for training, realtime otherwise) --ml" in text
+
+
+LOOP_PLAN = ("---\ntitle: Discounts\ntype: feature\n---\n# Discounts\n\n## Tasks\n- [ ] Task 1: Model\n"
+             "- [ ] Task 2: API\n")
+
+
+def _loop(repo: Path, tmp_path: Path, *start: str) -> str:
+    import sys
+    plan = tmp_path / "plan.md"
+    plan.write_text(LOOP_PLAN)
+    name = run_inprocess("--root", str(repo), "--json", "plan", "save", "--file", str(plan)).json["data"]["file"]
+    r = run_inprocess("--root", str(repo), "loop", "start", name, "--max-retries", "1",
+                      *(start or ("--test", f"{sys.executable} -c pass")))
+    assert r.code == 0, r
+    return r.out
+
+
+def test_loop_display_counts_the_task_in_progress_and_a_failed_task_is_not_done(repo, tmp_path):
+    (repo / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    started = _loop(repo, tmp_path, "--test", "false", "--build", "", "--lint", "")
+    assert "commands from the command line" in started and "detected from" not in started
+    assert "in progress 1 | pending 1" in started
+    run_inprocess("--root", str(repo), "loop", "verify")
+    failed = run_inprocess("--root", str(repo), "loop", "report", "fail", "--detail", "red")
+    assert failed.code == 0, failed
+    status = run_inprocess("--root", str(repo), "loop", "status").out
+    assert "1/1 attempts failed" in status and "attempt 2/1" not in status
+    assert "0/2 tasks done (0%)" in status
+    assert "(100%)" not in status
+
+
+def test_loop_display_after_abort(repo, tmp_path):
+    _loop(repo, tmp_path)
+    aborted = run_inprocess("--root", str(repo), "loop", "abort", "--detail", "changed my mind").out
+    assert "▶" not in aborted and "■ #1" in aborted
+    resume = run_inprocess("--root", str(repo), "loop", "resume").out
+    assert "was aborted" in resume and "is finished" not in resume
+
+
+def test_session_show_starts_with_the_note_and_plan_save_points_to_plan_commit(repo, tmp_path):
+    r = run_inprocess("--root", str(repo), "--json", "session", "save", "--summary", "did things")
+    assert r.code == 0, r
+    shown = run_inprocess("--root", str(repo), "session", "show", r.json["data"]["id"]).out
+    assert shown.startswith("---")
+    plan = tmp_path / "plan.md"
+    plan.write_text(LOOP_PLAN)
+    saved = run_inprocess("--root", str(repo), "plan", "save", "--file", str(plan)).out
+    assert "next: cadence plan commit " in saved
