@@ -139,3 +139,14 @@ def test_session_show_starts_with_the_note_and_plan_save_points_to_plan_commit(r
     plan.write_text(LOOP_PLAN)
     saved = run_inprocess("--root", str(repo), "plan", "save", "--file", str(plan)).out
     assert "next: cadence plan commit " in saved
+
+
+def test_status_has_a_legend_phase_counts_and_skip_reasons(repo):
+    assert run_inprocess("--root", str(repo), "init", "--no-input", "--methodology", "mvp").code == 0
+    assert run_inprocess("--root", str(repo), "skip", "review-vision", "--reason", "a tiny tool").code == 0
+    out = run_inprocess("--root", str(repo), "status").out
+    assert "Product Vision  1/2" in out
+    assert "⊘ review-vision (skipped: a tiny tool)" in out and "→" not in out
+    assert out.rstrip().splitlines()[-1].startswith("✓ completed  ● in progress  ○ pending  ⊘ skipped")
+    compact = run_inprocess("--root", str(repo), "status", "--compact").out
+    assert "" not in compact.splitlines() or compact.count("\n\n") <= 1

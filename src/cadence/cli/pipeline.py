@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 PRESET_ORDER = ("deep", "mvp", "custom")
-ICONS = {"completed": ("✓", "32"), "skipped": ("→", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
+ICONS = {"completed": ("✓", "32"), "skipped": ("⊘", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
          "stateless": ("◇", "36")}
+LEGEND = "✓ completed  ● in progress  ○ pending  ⊘ skipped  ◇ tool (runs any time, no state)"
 
 
 def _wait(p: argparse.ArgumentParser) -> None:
@@ -74,22 +75,34 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
               f"{pr['in_progress']} in progress, {pr['pending']} pending of {pr['enabled']})")
     lines = [head]
     phase = None
-    for s in data["steps"]:
-        if not s["enabled"] and not args.compact:
-            continue
+    recorded = proj.state.get("steps") or {}
+    shown = [s for s in data["steps"] if s["enabled"] or args.compact]
+    counts: dict[str, list[int]] = {}  # phase → [done, steps with state]
+    for s in shown:
+        if not s["stateless"]:
+            c = counts.setdefault(s["phase"], [0, 0])
+            c[0] += s["status"] in ("completed", "skipped")
+            c[1] += 1
+    for s in shown:
         if s["phase"] != phase:
             phase = s["phase"]
-            lines.append(f"\n{paint(PHASE_NAMES.get(phase, phase), '1')}")
+            done, total = counts.get(phase, [0, 0])
+            tally = paint(f"  {done}/{total}", "2") if total and not args.compact else ""
+            lines.append(("" if args.compact else "\n") + paint(PHASE_NAMES.get(phase, phase), "1") + tally)
         st = "stateless" if s["stateless"] else s["status"]
         icon, colour = ICONS.get(st, ("?", "0"))
         note = ""
-        if not s["applicable"]:
+        if st == "skipped" and (recorded.get(s["name"]) or {}).get("reason"):
+            note = paint(f" (skipped: {recorded[s['name']]['reason']})", "2")
+        elif not s["applicable"]:
             note = paint(" (not applicable)", "2")
         elif s["conditional"]:
             note = paint(" (if needed)", "2")
         lines.append(f"  {paint(icon, colour)} {s['name']}{note}")
     if data["next"]:
         lines.append(f"\nNext: {', '.join(data['next'][:6])}")
+    if not args.compact:
+        lines.append(paint(LEGEND, "2"))
     return data, "\n".join(lines)
 
 
