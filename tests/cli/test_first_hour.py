@@ -150,3 +150,16 @@ def test_status_has_a_legend_phase_counts_and_skip_reasons(repo):
     assert out.rstrip().splitlines()[-1].startswith("✓ completed  ● in progress  ○ pending  ⊘ skipped")
     compact = run_inprocess("--root", str(repo), "status", "--compact").out
     assert "" not in compact.splitlines() or compact.count("\n\n") <= 1
+
+
+def test_knowledge_search_ranks_by_words_matched_shows_scores_and_boosts_the_project_type(repo):
+    assert run_inprocess("--root", str(repo), "init", "--no-input", "--project-type", "web-app",
+                         "--web-rendering", "ssr").code == 0
+    r = run_inprocess("--root", str(repo), "--json", "knowledge", "search", "oauth", "pkce")
+    results = r.json["data"]["results"]
+    assert results[0]["name"] == "web-app-auth-patterns" and results[0]["boost"] == 3
+    assert [x["matched"] for x in results] == sorted((x["matched"] for x in results), reverse=True)
+    assert len(results) < 15  # text-only hits need every word
+    assert not any(x["name"] == "mobile-app-push-notifications" for x in results)
+    text = run_inprocess("--root", str(repo), "knowledge", "search", "oauth", "pkce").out
+    assert text.splitlines()[1].split()[0].isdigit() and "web-app-auth-patterns (web-app +, 2/2 words)" in text
