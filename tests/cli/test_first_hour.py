@@ -163,3 +163,17 @@ def test_knowledge_search_ranks_by_words_matched_shows_scores_and_boosts_the_pro
     assert not any(x["name"] == "mobile-app-push-notifications" for x in results)
     text = run_inprocess("--root", str(repo), "knowledge", "search", "oauth", "pkce").out
     assert text.splitlines()[1].split()[0].isdigit() and "web-app-auth-patterns (web-app +, 2/2 words)" in text
+
+
+def test_config_comments_and_list_columns_line_up(repo):
+    import re
+    assert run_inprocess("--root", str(repo), "init", "--no-input", "--clients", "claude,opencode,codex,gemini",
+                         "--methodology", "custom", "--depth", "2").code == 0
+    commented = [line for line in (repo / ".cadence/config.yml").read_text().splitlines()[1:] if " # " in line]
+    assert len(commented) >= 6 and len({line.index(" # ") for line in commented}) == 1
+    out = run_inprocess("list").out.splitlines()
+    start = out.index("Tools")
+    rows = [line for line in out[start:] if line.startswith("  ")]
+    # the description column starts at the same place on every row of the tools and build tables
+    starts = {re.match(r"  \S+\s+(?:\S.*?\s{2,})?", line).end() for line in rows}
+    assert len(starts) == 1, starts

@@ -303,12 +303,14 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         lines += [f"  {t['name']:<18} --{t['flag_prefix']}-* — {t['description']}" for t in data["project_types"]]
     if "clients" in data:
         lines.append(paint("Clients", "1") + "\n  " + ", ".join(data["clients"]))
-    if "tools" in data:
-        lines.append(paint("Tools", "1"))
-        lines += [f"  {t['name']:<28}{(t['argument_hint'] or ''):<24} {t['description']}" for t in data["tools"]]
-    if "build" in data:
-        lines.append(paint("Build steps", "1"))
-        lines += [f"  {t['name']:<28}{(t['argument_hint'] or ''):<24} {t['description']}" for t in data["build"]]
+    rows = [t for k in ("tools", "build") for t in data.get(k, [])]
+    name_w = max((len(t["name"]) for t in rows), default=0) + 2
+    hint_w = max((len(t["argument_hint"] or "") for t in rows), default=0) + 2
+    for key, title in (("tools", "Tools"), ("build", "Build steps")):
+        if key in data:
+            lines.append(paint(title, "1"))
+            lines += [f"  {t['name']:<{name_w}}{(t['argument_hint'] or ''):<{hint_w}}{t['description']}"
+                      for t in data[key]]
     return data, "\n".join(lines)
 
 
