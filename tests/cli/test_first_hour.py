@@ -177,3 +177,28 @@ def test_config_comments_and_list_columns_line_up(repo):
     # the description column starts at the same place on every row of the tools and build tables
     starts = {re.match(r"  \S+\s+(?:\S.*?\s{2,})?", line).end() for line in rows}
     assert len(starts) == 1, starts
+
+
+def test_a_failed_wizard_gives_back_every_answer_as_one_command(repo, tmp_path):
+    import argparse
+    import shlex
+
+    from cadence.cli.init import _as_command, _as_flag_error
+    from cadence.errors import CadenceError
+    args = argparse.Namespace(name="shop", traits=["web"])
+    settings = {"rendering": "ssr", "deploy-target": "container", "realtime": "none", "auth-flow": "oauth"}
+    cmd = _as_command(args, "custom", 2, "web-app", settings, ["claude", "codex"])
+    err = _as_flag_error(CadenceError("CONFIG_INVALID", "x", "y", data={"errors": [
+        "project.web-app.deploy-target: cannot be 'static'"]}), cmd)
+    assert "--web-deploy-target" not in err.message and "flags" not in err.hint  # the user answered questions
+    assert cmd in err.hint and err.data["command"] == cmd
+    other = tmp_path / "other"
+    other.mkdir()
+    from tests.conftest import git
+    git(other, "init", "-q")
+    argv = shlex.split(cmd)[1:]
+    r = run_inprocess("--root", str(other), "--no-input", *argv)
+    assert r.code == 0, r
+    cfg = (other / ".cadence/config.yml").read_text()
+    assert "methodology: custom" in cfg and "depth: 2" in cfg and "auth-flow: oauth" in cfg
+    assert "clients: [claude, codex]" in cfg and "name: shop" in cfg
