@@ -164,10 +164,9 @@ def _ask_setting(t: ProjectType, s: Setting, settings: dict[str, Any]) -> Any:
             value = [x.strip() for x in raw.split(",") if x.strip()]
         else:
             offered = [v for v in s.values if not _conflicts(t, {**settings, s.key: v})] or list(s.values)
-            for v in s.values:
-                if v not in offered:
-                    print(f"  (not offered: {v}; {_conflicts(t, {**settings, s.key: v})[0]})")
-            value = prompts.choose(s.prompt + "?", offered, default if default in offered else offered[0])
+            left_out = "".join(f"\n  (not offered: {v}; {_conflicts(t, {**settings, s.key: v})[0]})"
+                               for v in s.values if v not in offered)
+            value = prompts.choose(s.prompt + "?" + left_out, offered, default if default in offered else offered[0])
         problems = _answer_problems(t, s, settings, value)
         if not problems:
             return value
