@@ -63,7 +63,8 @@ def put(cache_key: str, value: Any) -> None:
         return
     try:
         d.mkdir(parents=True, exist_ok=True)
-        tmp = d / f".{cache_key}.{os.getpid()}.tmp"
+        import _thread
+        tmp = d / f".{cache_key}.{os.getpid()}.{_thread.get_ident()}.tmp"  # the MCP server reads in threads
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, d / f"{cache_key}.json")
     except OSError:

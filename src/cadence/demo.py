@@ -162,9 +162,10 @@ class Demo:
         return proc.returncode, env
 
     def cadence(self, title: str, *args: str, show: str = "", exit_code: int = 0) -> Any:
-        """Run one command (printed so that it can be copied); anything but `exit_code` fails the demo."""
+        """Run one command (printed so that it can be copied); anything but `exit_code` fails the demo
+        (an expected non-zero exit still carries its result in the envelope's data)."""
         code, env = self.call(*args)
-        if not env.get("ok") or code != exit_code:
+        if code != exit_code or (not env.get("ok") and (exit_code == 0 or env.get("data") is None)):
             raise RuntimeError(f"{shlex.join(['cadence', *args])} failed (exit {code}): "
                                f"{(env.get('error') or {}).get('message')}")
         self.say(f"{title}  $ {shlex.join(['cadence', *args])}", show)

@@ -27,6 +27,18 @@ class CadenceError(Exception):
         return {"code": self.code, "message": self.message, "hint": self.hint}
 
 
+SHOWN_MAX = 60  # characters of a value quoted back in an error message
+
+
+def shown(value: object, limit: int = SHOWN_MAX) -> str:
+    """`repr(value)` cut to `limit` characters: hostile files can hold a megabyte in one field."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "a deeply nested value"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def suggest(word: str, options: list[str] | tuple[str, ...], limit: int = 3) -> list[str]:
     """Near misses of `word` among `options` (edit distance ≤ 3, or a shared prefix)."""
     scored = []

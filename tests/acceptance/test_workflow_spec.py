@@ -411,7 +411,9 @@ def test_loop_evidence_rules_on_a_crlf_plan(env: Env) -> None:
     (env.repo / ".cadence/loop.json").write_text(json.dumps(state))
     code, doc = env.run("loop", "start", name)
     assert code == 3  # an unfinished loop is never clobbered [FIX]
-    d = env.ok("loop", "verify")
+    code, doc = env.run("loop", "verify")  # red: exit 2 (VERIFY_RED), the evidence still in the data
+    assert code == 2 and doc["error"]["code"] == "VERIFY_RED" and doc["data"]["green"] is False
+    d = doc["data"]
     ev = d["evidence"][-1]
     assert ev["exit_code"] == 1 and ev["counts"] == {"passed": 4, "failed": 1, "skipped": 0}
     assert set(ev) >= {"at", "kind", "command", "exit_code", "duration_s", "counts", "tail"} and "failed" in ev["tail"]
@@ -420,7 +422,7 @@ def test_loop_evidence_rules_on_a_crlf_plan(env: Env) -> None:
     s = json.loads((env.repo / ".cadence/loop.json").read_text())
     s["commands"]["test"] = lying
     (env.repo / ".cadence/loop.json").write_text(json.dumps(s))
-    env.ok("loop", "verify")
+    assert env.run("loop", "verify")[0] == 2
     assert env.run("loop", "report", "pass", "--detail", "done")[0] == 2
     s = json.loads((env.repo / ".cadence/loop.json").read_text())
     s["commands"]["test"] = green
@@ -471,7 +473,7 @@ def test_loop_warn_and_off_modes_and_gate_folding(env: Env) -> None:
     assert task["status"] == "passed" and task.get("unverified") is True
     _, g = _gate(env, testing="**Verdict**: PASS\n")
     assert g["data"]["recommendation"] == "GO-WITH-WARNINGS"  # unverified task
-    env.ok("loop", "verify")  # red
+    assert env.run("loop", "verify")[0] == 2  # red
     env.ok("loop", "report", "fail", "--detail", "a")
     env.ok("loop", "report", "fail", "--detail", "b")
     env.ok("loop", "report", "fail", "--detail", "c")
@@ -692,7 +694,7 @@ def test_scope_absolute_paths_are_repository_relative(tmp_path: Path) -> None:
 def test_gate_folds_a_red_last_verify(env: Env) -> None:
     name = _plan_file(env)
     env.ok("loop", "start", name, "--test", "false")
-    env.ok("loop", "verify")
+    assert env.run("loop", "verify")[0] == 2
     _, g = _gate(env, testing="**Verdict**: PASS\n")
     assert g["data"]["recommendation"] == "GO-WITH-WARNINGS"
     assert env.run("plan", "delete", name)[0] == 2  # used by the active loop
@@ -754,7 +756,8 @@ def test_loop_verify_parses_runner_counts(env: Env, runner: str, output: str, co
     (env.tmp / "out.txt").write_text(output + "\n")
     name = _plan_file(env)
     env.ok("loop", "start", name, "--test", f"sh -c 'cat {env.tmp / 'out.txt'}; exit {code}'")
-    d = env.ok("loop", "verify")
-    [ev] = d["evidence"]
+    exit_code, doc = env.run("loop", "verify")
+    [ev] = doc["data"]["evidence"]
+    assert exit_code == (0 if code == 0 and counts["failed"] == 0 else 2)
     assert ev["kind"] == "test" and ev["exit_code"] == code and ev["counts"] == counts, ev
     assert (env.run("loop", "report", "pass", "--detail", "x")[0] == 0) is (code == 0 and counts["failed"] == 0)

@@ -324,7 +324,10 @@ def test_unknown_steps_get_the_steps_they_may_mean(cli, project, word, expected)
 def test_info_shows_the_rework_depth(cli, project):
     produce(project, ["docs/vision.md"])
     assert cli("--root", project, "complete", "create-vision").code == 0
-    assert cli("--root", project, "rework", "--phase", "vision", "--depth", "2").code == 0
+    r = cli("--root", project, "rework", "--phase", "vision", "--depth", "2", "--json")
+    assert r.code == 0 and r.json["warnings"] == [
+        "depth-downgrade: create-vision was completed at depth 5; the rework at depth 2 may drop what the deeper "
+        "run produced"]
     d = cli("--root", project, "info", "create-vision", "--json").json["data"]
     assert (d["depth"], d["depth_source"]) == (2, "rework --depth")
     assert "depth 2 (set by rework --depth)" in cli("--root", project, "info", "create-vision").out

@@ -367,3 +367,19 @@ def test_user_scope_follows_xdg_config_home_and_codex_home(tmp_path: Path, monke
     monkeypatch.setenv("CODEX_HOME", str(tmp_path / "elsewhere"))
     r = cli("--root", str(tmp_path), "--json", "install", "--scope", "user", "--client", "codex")
     assert r.code == 1 and r.json["error"]["code"] == "USER_DIR_OUTSIDE_HOME"
+
+
+def test_doctor_warns_that_codex_does_not_enforce_read_only_agents(project: Path) -> None:
+    install(project, "--client", "codex", "--client", "claude")
+    r = cli("--root", str(project), "--json", "doctor", "--no-server")
+    assert r.code == 0, r
+    checks = {c["name"]: c for c in r.json["data"]["checks"]}
+    assert checks["read-only:codex"]["warning"] is True and "#45482" in checks["read-only:codex"]["message"]
+    assert "read-only:claude" not in checks
+    r = cli("--root", str(project), "doctor", "--no-server")
+    line = next(x for x in r.out.splitlines() if "read-only:codex" in x)
+    assert line.startswith("! read-only:codex: Codex does not enforce read-only agents"), r.out
+    assert "✓ read-only" not in r.out
+    audit = (project / ".codex/agents/audit.toml").read_text()
+    assert 'sandbox_mode = "read-only"' in audit and "## Read-only role" in audit
+    assert "`change_scope`, `plan_load`" in audit  # the only cadence tools it may call, said to the model

@@ -90,7 +90,11 @@ def test_codex_agents_and_mcp_are_valid_toml(arts: dict) -> None:
     a = tomllib.loads(arts["codex"][".codex/agents/architect.toml"].content)
     assert set(a) >= {"name", "description", "developer_instructions"}
     assert a["sandbox_mode"] == "read-only"
-    assert a["developer_instructions"].startswith("# Architect")
+    # Codex ignores sandbox_mode in agent files (openai/codex#45482): the role's limits lead its instructions
+    rules, body = a["developer_instructions"].split("\n# Architect\n", 1)
+    assert rules.startswith("## Read-only role") and "`plan_save`, `plan_commit`" in rules and "`git log*`" in rules
+    impl = tomllib.loads(arts["codex"][".codex/agents/implement.toml"].content)
+    assert impl["sandbox_mode"] == "workspace-write" and impl["developer_instructions"].startswith("# Implement")
     assert not any(p.startswith(".codex/prompts") for p in arts["codex"])
     skill = arts["codex"][".agents/skills/cadence-pipeline/SKILL.md"].content
     assert "`create-vision`" in skill
@@ -127,6 +131,17 @@ def test_gemini_agents_render_when_enabled(tmp_path: Path) -> None:
     arts = {p: a for (p, _), (a, _) in render(ctx, ["gemini"]).items()}
     a = fm(arts[".gemini/agents/architect.md"].content)
     assert a["kind"] == "local" and "read_file" in a["tools"] and "write_file" not in a["tools"]
+    from cadence.content.loader import load_agents
+    agents, _ = load_agents()
+    for name, agent in agents.items():
+        tools = fm(arts[f".gemini/agents/{name}.md"].content)["tools"]
+        bash = agent["permissions"].get("bash")
+        restricted = isinstance(bash, dict) and bash["*"] == "deny"
+        # Gemini cannot narrow a shell: an allow-listed shell (every read-only agent's) is no shell
+        assert ("run_shell_command" in tools) is (not restricted), name
+        assert {t for t in tools if t.startswith("mcp_")} == {f"mcp_cadence_{m}" for m in agent["mcp"]}, name
+        if agent["permissions"].get("edit") == "deny":
+            assert not {"write_file", "replace", "run_shell_command"} & set(tools), name
 
 
 def test_invalid_content_is_caught_before_any_client_sees_it(project: Path, tmp_path: Path,

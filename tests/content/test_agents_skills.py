@@ -116,3 +116,86 @@ def test_skill_packs_carry_their_domain_entries():
         assert any(e.startswith(prefix) for e in packs[pack]["entries"]), pack
     for pack in packs.values():
         assert len(pack["entries"]) == len(set(pack["entries"])), pack["name"]
+
+
+# ---------------------------------------------------------------- read-only agents stay read-only
+
+READ_ONLY = {"architect", "audit", "debug", "perf", "security"}
+# The architect's output is the plan: saving it and committing that one file is its job, through cadence.
+PLAN_WRITERS = {"architect": {"plan_save", "plan_commit"}}
+WRITE_CAPABLE = [
+    "npm audit fix", "npm audit fix --force", "npm audit --json fix", "npm audit --omit=dev fix",
+    "pnpm audit --fix", "pnpm audit --json --fix", "pip-audit --fix", "pip-audit --strict --fix",
+    "uv run pip-audit --fix", "cargo audit fix", "cargo audit --json fix", "osv-scanner fix --manifest package.json",
+    "semgrep --autofix --config auto", "semgrep scan --config auto --autofix", "semgrep scan --autofix",
+    "ruff check --fix", "ruff check --no-fix --fix src", "ruff format src", "eslint --fix .", "prettier --write .",
+    "npx jest -u", "npx jest --ci -u", "npx jest --updateSnapshot", "npm test -- -u", "npm test -- --updateSnapshot",
+    "pnpm test -- -u", "npx vitest run -u", "npx vitest run src --update",
+    "git commit -am x", "git push", "git checkout -- a.py", "git restore a.py", "git reset --hard", "git stash",
+    "git clean -fd", "git branch -D main", "rm -rf build", "touch x", "cadence plan delete p.md", "cadence finish",
+]
+
+
+def claude_admits(rules: list[str], command: str) -> bool:
+    """Claude Code's Bash rules: `Bash(prefix:*)` admits the prefix and anything after it, `Bash(x)` exactly x
+    (a `*` inside it is a wildcard)."""
+    import fnmatch
+    for rule in rules:
+        inner = rule[len("Bash("):-1]
+        if inner.endswith(":*") and command.startswith(inner[:-2]):
+            return True
+        if not inner.endswith(":*") and fnmatch.fnmatchcase(command, inner):
+            return True
+    return False
+
+
+def opencode_allows(bash: dict[str, str] | str, command: str) -> bool:
+    """OpenCode's rule: the last matching pattern decides; only `allow` runs without a human."""
+    import fnmatch
+    if isinstance(bash, str):
+        return bash == "allow"
+    action = "ask"
+    for pattern, value in bash.items():
+        if fnmatch.fnmatchcase(command, pattern):
+            action = value
+    return action == "allow"
+
+
+def test_read_only_agents_are_the_ones_that_may_not_edit(agents):
+    assert {n for n, a in agents.items() if a["permissions"].get("edit") == "deny"} == READ_ONLY
+
+
+def test_read_only_agents_call_only_read_only_cadence_tools(agents):
+    from cadence.mcp.tools import TOOLS
+    for name in READ_ONLY:
+        writers = {m for m in agents[name]["mcp"] if not TOOLS[m].read_only}
+        assert writers == PLAN_WRITERS.get(name, set()), name
+
+
+@pytest.mark.parametrize("name", sorted(READ_ONLY))
+def test_read_only_allow_lists_admit_no_write_capable_command(agents, name):
+    from cadence.clients.claude import claude_tools
+    from cadence.clients.opencode import opencode_permission
+    bash_rules = [t for t in claude_tools(agents[name]) if t.startswith("Bash(")]
+    assert "Bash" not in claude_tools(agents[name])  # never the unrestricted shell
+    bash = opencode_permission(agents[name])["bash"]
+    for command in WRITE_CAPABLE:
+        assert not claude_admits(bash_rules, command), (name, "claude", command)
+        assert not opencode_allows(bash, command), (name, "opencode", command)
+
+
+def test_the_safe_forms_still_run(agents):
+    """The rewrite kept what the agents' own instructions run."""
+    from cadence.clients.claude import claude_tools
+    from cadence.clients.opencode import opencode_permission
+    for name, command in [("security", "npm audit --omit=dev"), ("security", "cargo audit"),
+                          ("security", "osv-scanner -r ."), ("security", "govulncheck ./..."),
+                          ("security", "gitleaks dir --redact src"), ("debug", "npx jest"),
+                          ("debug", "pytest tests/test_x.py -x"), ("debug", "git log -p a.py"),
+                          ("audit", "ruff check --no-fix"), ("audit", "mypy src"), ("perf", "cargo bench")]:
+        rules = [t for t in claude_tools(agents[name]) if t.startswith("Bash(")]
+        assert claude_admits(rules, command), (name, command)
+        assert opencode_allows(opencode_permission(agents[name])["bash"], command), (name, command)
+    # OpenCode keeps the prefix and carves the writes out; Claude cannot say "except", so it gets the exact form
+    assert opencode_allows(opencode_permission(agents["debug"])["bash"], "npx jest src/a.test.ts")
+    assert opencode_allows(opencode_permission(agents["debug"])["bash"], "python -m pytest -x")

@@ -1,5 +1,9 @@
 """Assembly content per project type: each overlay's knowledge reaches the steps it serves, and only those."""
 
+import re
+
+import pytest
+
 TYPE_ARGS = {"data-pipeline": ["--pipeline-processing", "hybrid"], "ml": ["--ml-phase", "both"],
              "web-app": ["--web-rendering", "ssr"], "browser-extension": []}
 
@@ -56,3 +60,71 @@ def test_an_mvp_prompt_is_a_fraction_of_a_deep_one(cli, repo):
     small = cli("--root", repo, "run", "review-prd", "--preview", "--force", "--depth", "1", "--json").json["data"]
     large = cli("--root", repo, "run", "review-prd", "--preview", "--force", "--depth", "5", "--json").json["data"]
     assert small["bytes"] * 2 < large["bytes"]
+
+
+# ------------------------------------------------------------------ every step at every depth (issue 11 item 3)
+
+def _steps():
+    from cadence.content.loader import content_dir, pipeline_index, read_body
+    idx = pipeline_index()
+    return [(name, read_body(content_dir() / rec["path"])) for name, rec in sorted(idx["steps"].items())]
+
+
+def _headings(text):
+    out, fence = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        elif not fence and re.match(r"^#{2,4} ", line):
+            out.append(re.sub(r"\s+\((deep|depth [1-5]\+)\)\s*$", "", line))
+    return out
+
+
+def test_no_step_loses_what_its_depth_asks_for():
+    from cadence.core.assemble import specialise
+    from cadence.core.frontmatter import section
+    for name, body in _steps():
+        deep = specialise(body, 5)
+        assert _headings(deep) == _headings(body), name  # every section survives at depth 5, tags removed
+        low = specialise(body, 1)
+        for item in re.findall(r"^\s*[-*] \(mvp\)\s*(.+)$", section(body, "Quality Criteria") or "", re.M):
+            assert item in low, (name, item)
+        for text in (low, deep):
+            assert not re.search(r"^\s*[-*] \((deep|depth [1-5]\+)\)|^#{2,4} .*\((deep|depth [1-5]\+)\)\s*$", text,
+                                 re.M), name
+        assert "codex-review.json" not in specialise(body, 3), name  # multi-model review is depth 4–5 only
+
+
+def test_the_depth_1_prompts_are_at_most_four_tenths_of_depth_5(project):
+    from cadence.project.pipeline import assemble_step, open_project
+    proj = open_project(project)
+    sizes = {d: sum(len(assemble_step(proj, name, d)[1].prompt.encode()) for name in proj.pipeline.steps)
+             for d in (1, 5)}
+    assert sizes[1] <= 0.4 * sizes[5], sizes
+
+
+@pytest.mark.parametrize("step_path,entry,end,item,count", [
+    ("pipeline/vision/create-vision.md", "vision-craft", "### Failure modes", r"^\d+\. `## ([^`]+)`", 9),
+    ("pipeline/decisions/adrs.md", "adr-craft", "### Writing each section well", r"^\s+- `## ([^`]+)`", 6),
+])
+def test_a_step_and_its_knowledge_give_one_template(step_path, entry, end, item, count):
+    """The step's Expected Outputs is the template; the knowledge entry's template has the same sections,
+    in the same order, and the step's table columns."""
+    from cadence.content.loader import content_dir, knowledge_path, read_body
+    from cadence.core.frontmatter import section
+    step = section(read_body(content_dir() / step_path), "Expected Outputs")
+    wanted = re.findall(item, step, re.M)
+    craft = read_body(knowledge_path(entry))
+    template = craft[craft.index("### Template"):craft.index(end)]
+    assert re.findall(r"^\s*## (.+)$", template, re.M) == wanted and len(wanted) == count
+    for columns in re.findall(r"`(\| [^`]+ \|)`", step):
+        assert columns in template or columns in craft, columns
+
+
+def test_the_knowledge_templates_keep_no_second_scheme():
+    from cadence.content.loader import knowledge_path, read_body
+    from cadence.core.frontmatter import section
+    vision, adr = read_body(knowledge_path("vision-craft")), read_body(knowledge_path("adr-craft"))
+    assert "Positioning" not in section(vision, "Summary") and "Success metrics" not in vision
+    assert "# ADR-003: " in adr and "ADR-001-record-architecture-decisions.md" in adr
+    assert not re.search(r"\b0\d{3}\b", adr)  # no four-digit numbering beside ADR-NNN

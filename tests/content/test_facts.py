@@ -143,6 +143,24 @@ DEPTH = {
                    "Filtering and request strictness", "Consumer-driven contracts"},
     "testing-strategy": {"From acceptance criteria to test cases", "Pending tests per framework", "Test doubles",
                          "Contract tests", "Property-based tests"},
+    "eval-craft": {"Consistency evals: two documents, one truth", "Structure evals",
+                   "Traceability: how sure is a match", "Exclusions and false positives",
+                   "What evals do not check", "Blocking or advisory",
+                   "Example: security invariant (every route is authenticated)",
+                   "Worked example: from a recurring finding to an eval"},
+    "security-best-practices": {"Data protection", "Account recovery, MFA and enumeration"},
+    "system-architecture": {"From ADRs to binding constraints", "Enforcing dependency rules", "Fitness functions in CI",
+                            "Domain concepts to components, and who owns which state"},
+    "implementation-playbook": {"Evals in the Definition of Done", "Hand-off between agents"},
+    "task-decomposition": {"Worked example: one feature, cut into tasks", "Split or merge: decision criteria",
+                           "Tasks that are not features", "Writing tasks an agent can finish alone"},
+    "review-implementation-tasks": {"Mechanical checks worth scripting", "The cold-read test for agent readiness",
+                                    "Worked review", "Failure modes"},
+    "review-platform-cert": {"Lifecycle and interruption test matrix", "Self-certification schedule",
+                             "Store disclosures must match the SDKs", "Worked example: a rejection traced back",
+                             "Failure modes"},
+    "review-operations": {"Checking the SLOs against the architecture", "Scriptable checks on alerts and runbooks",
+                          "Drills: evidence that the runbook works", "Worked review", "Failure modes"},
 }
 
 
@@ -157,3 +175,55 @@ def test_pending_markers_are_described_as_not_failing():
     for marker in ("it.todo", "@pytest.mark.skip", "t.Skip", "#[ignore", "@Disabled", "test.fixme"):
         assert marker in text, marker
     assert "never red" in text and "xfail(strict=True)" in text
+
+
+def test_python_toml_and_yaml_examples_parse(library):
+    # a copied example that does not even parse teaches the wrong thing (a GitHub Actions flow mapping with
+    # an unquoted ${{ }} was one)
+    import ast
+
+    from cadence import yamlio
+    for rel, text in library.items():
+        for m in FENCE.finditer(text):
+            lang, code = m.group(1), m.group(2)
+            if lang == "python":
+                ast.parse(code, filename=rel)
+            elif lang == "toml":
+                tomllib.loads(code)
+            elif lang == "yaml":
+                for doc in re.split(r"^---\s*$", code, flags=re.M):
+                    yamlio.load(doc)
+
+
+def test_data_protection_covers_the_lifecycle():
+    text = re.sub(r"\s+", " ", entry("security-best-practices"))
+    for phrase in ("Inventory", "Retention", "Encryption in transit", "Encryption at rest", "Key rotation", "Erasure",
+                   "verify-full", "generate_data_key", "crypto-shredding"):
+        assert phrase.lower() in text.lower(), phrase
+
+
+def test_the_playbook_definition_of_done_runs_the_evals():
+    text = entry("implementation-playbook")
+    dod = text.split("### Definition of done", 1)[1].split("###", 1)[0]
+    assert "make eval" in dod and "Hand-off note" in dod
+    assert "make check       # fmt-check + lint + typecheck + test + eval" in text
+
+
+def test_the_plan_checking_script_finds_cycles_and_overlaps(tmp_path, monkeypatch):
+    # the review entry ships a script; run it on a small plan so the example stays correct
+    text = entry("review-implementation-tasks")
+    code = text.split("For a plan whose tasks follow the template", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "docs").mkdir()
+    plan = tmp_path / "docs/implementation-plan.md"
+    plan.write_text("### T-10 Skeleton\nFiles: app/main.py\n### T-11 Book\nDepends on: T-10\nImplements: US-20 AC1\n"
+                    "Files: app/booking/api.py, migrations/\n### T-13 List\nDepends on: T-10, T-99\n"
+                    "Files: app/booking/api.py\n")
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "review-implementation-tasks", "exec"), scope)
+    assert scope["waves"] == [["T-10"], ["T-11", "T-13"]]
+    assert scope["missing"] == {"T-13": {"T-99"}}
+    assert scope["overlaps"] == [(2, "app/booking/api.py", ["T-11", "T-13"])]
+    plan.write_text("### T-1 a\nDepends on: T-2\n### T-2 b\nDepends on: T-1\n")
+    with pytest.raises(SystemExit, match="P0 dependency cycle"):
+        exec(compile(code, "review-implementation-tasks", "exec"), {})

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cadence import yamlio
 from cadence.content.loader import build_knowledge_index, content_dir
@@ -27,7 +29,7 @@ def test_every_library_entry_states_when_it_was_reviewed_and_how_fast_it_ages(en
             continue
         assert e["volatility"] in REVIEW_MONTHS, name
         reviewed = dt.date.fromisoformat(e["last_reviewed"])
-        assert dt.date(2026, 11, 1) <= reviewed <= RELEASED, name
+        assert dt.date(2026, 11, 1) <= reviewed <= dt.date.today(), name  # the library was written from Nov 2026
 
 
 def test_the_eol_table_is_well_formed_and_covers_every_pin(entries):
@@ -50,6 +52,13 @@ def test_the_table_knows_the_dates_that_matter_now():
     assert products["node"]["20"] == dt.date(2026, 4, 30) and products["node"]["24"] == dt.date(2028, 4, 30)
     assert products["python"]["3.10"] == dt.date(2026, 10, 31)
     assert products["postgresql"]["14"] == dt.date(2026, 11, 12)
+
+
+@given(day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)), months=st.integers(0, 120))
+def test_adding_months_lands_in_the_right_month_and_never_overflows(day, months):
+    due = add_months(day, months)
+    assert (due.year * 12 + due.month) - (day.year * 12 + day.month) == months
+    assert due.day == day.day or (due.day < day.day and (due + dt.timedelta(days=1)).day == 1)
 
 
 @pytest.mark.parametrize("day,months,expected", [

@@ -280,6 +280,7 @@ def test_claude_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path]
 
 def test_claude_slash_command_expands_to_the_thin_prompt(world: dict[str, Path], tmp_path: Path) -> None:
     port = _port()
+    prompt = assembled_prompt(world["proj"], world["cache"], "create-vision")
     res, requests = with_fake_model(world, "claude", [binary("claude"), "-p", "/cadence:create-vision be brief",
                                                       "--output-format", "stream-json", "--verbose", "--settings",
                                                       CLAUDE_SETTINGS, "--allowedTools", "mcp__cadence__pipeline_run"],
@@ -290,124 +291,23 @@ def test_claude_slash_command_expands_to_the_thin_prompt(world: dict[str, Path],
     assert "cadence run create-vision" in bodies and "be brief" in bodies, res.stdout[-1500:]
     before = [r["body"] for r in requests if '"tool_result"' not in r["body"]]
     after = [r["body"] for r in requests if '"tool_result"' in r["body"]]
-    sentences = prompt_only_sentences(world, "create-vision", before)
+    sentences = prompt_only_sentences(prompt, before)
     assert after and all(s in after[0] for s in sentences), "pipeline_run's prompt never reached the model"
 
 
-def prompt_only_sentences(world: dict[str, Path], step: str, bodies: list[str]) -> list[str]:
-    """Lines of the step's assembled prompt that no request body without the tool result contains: finding them in
-    a later request proves the prompt itself reached the model. ASCII without quotes or backslashes, so they read
-    the same at any level of JSON escaping."""
-    r = subprocess.run([sys.executable, "-m", "cadence", "run", step, "--preview", "--json"], cwd=world["proj"],
-                       capture_output=True, text=True, timeout=60,
-                       env={**os.environ, "CADENCE_CACHE_DIR": str(world["cache"])})
-    prompt = json.loads(r.stdout)["data"]["prompt"]
+def assembled_prompt(proj: Path, cache: Path, step: str) -> str:
+    """The step's prompt as `pipeline_run` will assemble it (a preview: the state does not change)."""
+    r = subprocess.run([sys.executable, "-m", "cadence", "run", step, "--preview", "--json"], cwd=proj,
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "CADENCE_CACHE_DIR": str(cache)})
+    return str(json.loads(r.stdout)["data"]["prompt"])
+
+
+def prompt_only_sentences(prompt: str, bodies: list[str]) -> list[str]:
+    """Lines of an assembled prompt that no request body without the tool result contains: finding them in a later
+    request proves the prompt itself reached the model. ASCII without quotes or backslashes, so they read the same
+    at any level of JSON escaping."""
     lines = [line.strip() for line in prompt.splitlines()]
     found = [line for line in lines if re.fullmatch(r"[A-Za-z0-9 ,.;:()'/-]{40,}", line)
              and not any(line in b for b in bodies)]
-    assert len(found) >= 5, f"too few prompt-only lines in {step}'s prompt: {found}"
+    assert len(found) >= 5, f"too few prompt-only lines in the prompt: {found}"
     return found
-
-
-def test_codex_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
-    port = _port()
-    home = world["home-codex"] / "codex"
-    cfg = (home / "config.toml").read_text()
-    (home / "config.toml").write_text(
-        f'model = "fake-model"\nmodel_provider = "fake"\n[model_providers.fake]\nname = "fake"\n'
-        f'base_url = "http://127.0.0.1:{port}/v1"\nenv_key = "FAKE_API_KEY"\nwire_api = "responses"\n' + cfg)
-    try:
-        res, _ = with_fake_model(world, "codex", [
-            binary("codex"), "exec", "--json", "--skip-git-repo-check", "-s", "read-only",
-            "-c", 'mcp_servers.cadence.default_tools_approval_mode="approve"',
-            "-c", "mcp_servers.cadence.required=true", "call pipeline_next"],
-            "pipeline_next", '{"count": 1}', tmp_path, {"FAKE_API_KEY": "x"}, port)
-    finally:
-        (home / "config.toml").write_text(cfg)
-    events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
-    calls = [e["item"] for e in events if e.get("type") == "item.completed"
-             and e["item"].get("type") == "mcp_tool_call"]
-    assert calls and calls[0]["server"] == "cadence" and calls[0]["status"] == "completed", res.stdout[-2000:]
-    assert "eligible" in json.dumps(calls[0]["result"])
-
-
-def test_opencode_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
-    port = _port()
-    config = {"provider": {"fake": {"npm": "@ai-sdk/openai-compatible",
-                                    "options": {"baseURL": f"http://127.0.0.1:{port}/v1", "apiKey": "x"},
-                                    "models": {"fake-model": {"tool_call": True}}}},
-              "model": "fake/fake-model", "small_model": "fake/fake-model"}
-    cmd = [binary("opencode"), "run", "--format", "json", "call pipeline_next"]
-    res, reqs = with_fake_model(world, "opencode", cmd, "pipeline_next", '{"count": 1}', tmp_path,
-                                {"OPENCODE_CONFIG_CONTENT": json.dumps(config)}, port)
-    events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
-    uses = [e["part"] for e in events if e.get("type") == "tool_use"]
-    offered = [[t["function"]["name"] for t in json.loads(r["body"]).get("tools", [])][:12] for r in reqs]
-    assert uses and uses[0]["tool"] == "cadence_pipeline_next", json.dumps(offered) + res.stderr[-1000:]
-    assert uses[0]["state"]["status"] == "completed" and "eligible" in uses[0]["state"]["output"]
-
-
-def test_gemini_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path], tmp_path: Path) -> None:
-    port = _port()
-    settings = world["home-gemini"] / ".gemini" / "settings.json"
-    original = settings.read_text()
-    data = json.loads(original)
-    data["security"] = {"auth": {"selectedType": "gemini-api-key"}}
-    settings.write_text(json.dumps(data))
-    try:
-        res, _ = with_fake_model(world, "gemini", [binary("gemini"), "-p", "call pipeline_next", "--output-format",
-                                                   "stream-json", "--yolo"], "pipeline_next", '{"count": 1}', tmp_path,
-                                 {"GEMINI_API_KEY": "fake", "GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{port}"}, port)
-        events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith('{"type"')]
-        results = [e for e in events if e.get("type") == "tool_result"]
-        assert results and results[0]["status"] == "success", res.stdout[-2000:] + res.stderr[-1000:]
-        assert "eligible" in results[0]["output"]
-        res, requests = with_fake_model(world, "gemini", [binary("gemini"), "-p", "/cadence:create-vision be brief",
-                                                          "--output-format", "stream-json", "--yolo"],
-                                        "no_such_tool", "{}", tmp_path,
-                                        {"GEMINI_API_KEY": "fake",
-                                         "GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{port}"}, port)
-        assert "FileCommandLoader" not in res.stderr and "Skipping invalid command" not in res.stderr
-        assert any("cadence run create-vision" in r["body"] and "be brief" in r["body"] for r in requests), \
-            res.stderr[-1500:]
-    finally:
-        settings.write_text(original)
-
-
-def test_gemini_loads_cadence_subagents_when_enabled(world: dict[str, Path], tmp_path: Path) -> None:
-    """Gemini renders `.gemini/agents/` only when subagents are enabled; project agents also need the
-    user's acknowledgement (by content hash), which the test writes the way `/agents` would."""
-    import hashlib
-    gm = binary("gemini")
-    proj = tmp_path / "agents-proj"
-    proj.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=proj, check=True)
-    (proj / ".gemini").mkdir()
-    (proj / ".gemini/settings.json").write_text('{"experimental": {"enableAgents": true}}\n')
-    r = subprocess.run([sys.executable, "-m", "cadence", "--root", str(proj), "install", "--client", "gemini"],
-                       capture_output=True, text=True, env={**os.environ, "CADENCE_CACHE_DIR": str(world["cache"])},
-                       timeout=120)
-    assert r.returncode == 0, r.stderr
-    agents = sorted((proj / ".gemini/agents").glob("*.md"))
-    assert len(agents) >= 9
-    home = tmp_path / "gemini-home"
-    shutil.copytree(world["home-gemini"], home)
-    settings = json.loads((home / ".gemini/settings.json").read_text())
-    settings["security"] = {"auth": {"selectedType": "gemini-api-key"}}
-    (home / ".gemini/settings.json").write_text(json.dumps(settings))
-    (home / ".gemini/trustedFolders.json").write_text(json.dumps({str(proj): "TRUST_FOLDER"}))
-    (home / ".gemini/acknowledgments").mkdir()
-    (home / ".gemini/acknowledgments/agents.json").write_text(json.dumps(
-        {str(proj): {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in agents}}))
-    port = _port()
-    log = tmp_path / "model.log"
-    env = {**client_env(world, "gemini"), "HOME": str(home), "PWD": str(proj), "GEMINI_API_KEY": "fake",
-           "GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{port}"}
-    proc = subprocess.run([*NETNS, sys.executable, str(FAKES / "inns.py"), str(port), str(log), "no_such_tool", "{}",
-                           "--", gm, "-p", "hi", "--output-format", "stream-json", "--yolo"], cwd=proj, env=env,
-                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
-    assert "Agent loading error" not in proc.stderr, proc.stderr[-2000:]
-    system = "\n".join(json.dumps(json.loads(json.loads(line)["body"]).get("systemInstruction", ""))
-                       for line in log.read_text().splitlines())
-    offered = set(re.findall(r"<name>([^<]+)</name>", system.replace("\\n", "")))
-    assert {p.stem for p in agents} <= offered, sorted(offered)

@@ -149,7 +149,7 @@ def test_loop_stops_for_decision_cli(proj: Path, env: dict[str, str]) -> None:
     code, out, _ = run(proj, env, "loop", "retry")
     assert code == 0 and out["data"]["current"]["status"] == "in_progress"
     code, out, _ = run(proj, env, "loop", "verify")
-    assert code == 2 and out["data"]["green"] is False  # a red verify exits 2
+    assert code == 2 and out["data"]["green"] is False
     code, out, _ = run(proj, env, "loop", "abort")
     assert code == 0 and out["data"]["aborted"]
     code, out, _ = run(proj, env, "loop", "resume")

@@ -45,15 +45,15 @@ def _wait_for(path: Path, seconds: float = 20) -> None:
 
 def test_300_mb_of_output_is_streamed_in_constant_memory(repo: Path) -> None:
     name = save_plan_file(repo)
-    loud = ("import sys\nline = b'y' * 999 + b'\\n'\nfor _ in range(300_000): sys.stdout.buffer.write(line)\n"
-            "print('7 passed, 1 failed in 3.0s')")
-    loop.start_loop(repo, name, test=cmd(loud))
+    # 150 million two-byte lines (`yes`), then a pytest summary
+    loud = "yes | head -c 300000000; echo '7 passed, 1 failed in 3.0s'"
+    loop.start_loop(repo, name, test=shlex.join(["sh", "-c", loud]))
     cap = 500 * 1024 * 1024
     proc = subprocess.run([PY, "-m", "cadence", "--json", "loop", "verify"], cwd=repo, capture_output=True, text=True,
                           timeout=300, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)))
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = json.loads(proc.stdout)
-    assert proc.returncode == 2 and out["ok"], proc.stdout[-500:] + proc.stderr[-2000:]
+    assert proc.returncode == 2 and out["error"]["code"] == "VERIFY_RED", proc.stdout[-500:] + proc.stderr[-2000:]
     ev = out["data"]["evidence"][0]
     assert ev["exit_code"] == 0 and ev["counts"] == {"passed": 7, "failed": 1, "skipped": 0}
     assert ev["tail"].rstrip().endswith("7 passed, 1 failed in 3.0s") and len(ev["tail"].encode()) <= 4096
@@ -122,7 +122,7 @@ def test_red_verify_exits_2_and_green_exits_0(repo: Path) -> None:
     r = cadence("--json", "loop", "verify", cwd=repo)
     assert r.returncode == 2 and json.loads(r.stdout)["data"]["green"] is False
     r = cadence("loop", "verify", cwd=repo)
-    assert r.returncode == 2 and "verify red" in r.stdout
+    assert r.returncode == 2 and "verify red" in r.stdout and "VERIFY_RED" in r.stderr
     loop.start_loop(repo, name, test=cmd("print('1 passed in 0.1s')"), force=True)
     r = cadence("--json", "loop", "verify", cwd=repo)
     assert r.returncode == 0 and json.loads(r.stdout)["data"]["green"] is True
@@ -160,3 +160,9 @@ def test_missing_test_runner_says_how_to_configure_it(repo: Path) -> None:
     assert "workflow.commands.test" in d["evidence"][0]["hint"]
     r = cadence("loop", "verify", cwd=repo)
     assert r.returncode == 2 and "workflow.commands.test" in r.stdout
+
+
+def test_commands_get_the_default_sigpipe(repo: Path) -> None:
+    """Python ignores SIGPIPE; a command must not inherit that (`yes | head` would report a broken pipe)."""
+    res = loop.run_command(shlex.join(["sh", "-c", "yes | head -c 10"]), repo, 30)
+    assert res["exit_code"] == 0 and "Broken pipe" not in res["output"], res

@@ -30,6 +30,11 @@ SAMPLES = {
     "private-key": "-----BEGIN RSA " + "PRIVATE KEY-----",
     "npm-token": "//registry.npmjs.org/:_authToken=" + "npm_" + "q" * 36,
     "pypi-token": "password = " + "pypi-AgEIcHlwaS5vcmc" + "x" * 60,
+    "azure-storage-key": "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=" + "Ab3/" * 21 + "xy==",
+    "digitalocean-token": "token = " + "dop_v1_" + "0a1b2c3d" * 8,
+    "shopify-token": "X-Shopify-Access-Token: " + "shpat_" + "0123456789abcdef" * 2,
+    "huggingface-token": "HF_TOKEN=" + "hf_" + "AbCdEfGhIj" * 3 + "KlMn",
+    "age-secret-key": "AGE-SECRET-KEY-1" + "QZ7" * 19 + "Q",
     "bearer-jwt": "    token: " + "eyJhbGciOiJSUzI1NiJ9." + "eyJzdWIiOiJzeXN0ZW0ifQ." + "c2lnbmF0dXJlLXZhbHVl",
     "kubeconfig-key": "    client-key-data: " + "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo" * 2,
 }

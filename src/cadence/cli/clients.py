@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cadence.cli._wf import add_wait
 from cadence.cli.output import Context, paint
 from cadence.errors import CONFLICT, USAGE, CadenceError
 
@@ -72,6 +73,7 @@ def add_install(p: argparse.ArgumentParser) -> None:
     _clients_arg(p)
     p.add_argument("--force", action="store_true", help="overwrite files and keys you changed by hand")
     p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    add_wait(p)
     p.set_defaults(func=cmd_install)
 
 
@@ -88,6 +90,7 @@ def cmd_install(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 def add_uninstall(p: argparse.ArgumentParser) -> None:
     _clients_arg(p)
     p.add_argument("--verbose", "-v", action="store_true", help="also list unchanged files")
+    add_wait(p)
     p.set_defaults(func=cmd_uninstall)
 
 
@@ -128,6 +131,7 @@ def add_configure(p: argparse.ArgumentParser) -> None:
     m.add_argument("--subagent", help="model for sub-agents")
     m.add_argument("--agent", action="append", metavar="NAME=MODEL", default=[], help="one agent's model (repeat)")
     m.add_argument("--clear", action="store_true", help="remove every model setting")
+    add_wait(m)
     m.add_argument("--no-install", action="store_true", help="do not re-render the installed clients")
     p.set_defaults(func=cmd_configure)
 
@@ -199,6 +203,7 @@ def add_doctor(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repair", action="store_true",
                    help="fix what is safe (restore or re-derive state.json, reinstall missing unmodified files)")
     p.add_argument("--no-server", action="store_true", help="skip starting the MCP server")
+    add_wait(p)
     p.set_defaults(func=cmd_doctor)
 
 
@@ -238,18 +243,18 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
             plan = install(root, d["clients"], "project", dry_run=True)
             todo = [p["path"] for p in plan["plan"] if p["action"] in ("create", "update", "remove")]
             if todo:
-                checks.append({"name": "up-to-date", "ok": True, "warn": True,
+                checks.append({"name": "up-to-date", "ok": True, "warning": True,
                                "message": f"{len(todo)} file(s) differ from what this cadence renders "
                                f"({', '.join(todo[:3])}{'…' if len(todo) > 3 else ''}); "
                                "run 'cadence install' to update"})
         except CadenceError as err:
             checks.append({"name": "up-to-date", "ok": False, "message": err.message, "fix": err.hint})
         if d["stale"]:
-            checks.append({"name": "version", "ok": True, "warn": True,
+            checks.append({"name": "version", "ok": True, "warning": True,
                            "message": f"{len(d['stale'])} artifact(s) from another cadence version; "
                            "'cadence install' upgrades them"})
         if d["pending"]:
-            checks.append({"name": "pending", "ok": True, "warn": True,
+            checks.append({"name": "pending", "ok": True, "warning": True,
                            "message": "new versions waiting beside your edits: " + ", ".join(d["pending"][:5])})
     for item in d["legacy"]:
         checks.append({"name": f"format:{item['client']}", "ok": False, "message": f"{item['path']}: {item['message']}",
@@ -268,7 +273,7 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
         r = renderer(c)
         path = shutil.which(r.binary)
         if not path:
-            checks.append({"name": f"client:{c}", "ok": True, "warn": True,
+            checks.append({"name": f"client:{c}", "ok": True, "warning": True,
                            "message": f"{r.title}: '{r.binary}' not on PATH "
                            "(files are installed; install the client to use them)"})
             continue
@@ -280,6 +285,8 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
         except (OSError, subprocess.TimeoutExpired) as exc:
             checks.append({"name": f"client:{c}", "ok": False, "message": f"{r.title}: {exc}",
                            "fix": f"Reinstall {r.title}."})
+    from cadence.project.doctor import read_only_checks
+    checks += read_only_checks(d["clients"])
     if server and d["installed"]:
         checks += server_checks(root, [c for c in ORDER if c in d["clients"]])
     return checks, repairs
@@ -326,7 +333,7 @@ def server_checks(root: Path, clients: list[str]) -> list[dict[str, Any]]:
         if not res["ok"]:
             check["fix"] = res["fix"]
         elif problem:
-            check.update(warn=True, message=check["message"] + f"; but {problem[1]}", fix=fix)
+            check.update(warning=True, message=check["message"] + f"; but {problem[1]}", fix=fix)
         checks.append(check)
     return checks
 
@@ -335,13 +342,13 @@ def check_line(c: dict[str, Any]) -> str:
     """✓ fine, ! works but needs attention, ✗ failed, – not checked (and why)."""
     if not c["ok"]:
         sym = paint("✗", "31")
-    elif c.get("warn"):
+    elif c.get("warning"):
         sym = paint("!", "33")
     elif c.get("skipped"):
         sym = paint("–", "2")
     else:
         sym = paint("✓", "32")
-    fix = c.get("fix") if not c["ok"] or c.get("warn") else None
+    fix = c.get("fix") if not c["ok"] or c.get("warning") else None
     return f"{sym} {c['name']}: {c['message']}" + (f"\n    fix: {fix}" if fix else "")
 
 
@@ -360,9 +367,11 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
             lines.append(f"repaired: {what} {len(r['files'])} " + ("missing file(s)" if what == "reinstalled" else
                                                                     "leftover temporary file(s)"))
             continue
-        done = len(r.get("completed", []))
-        lines.append(f"repaired state: {r['action']}" + (f" from {r['from']}" if r.get("from") else
-                                                         f" ({done} step(s) completed from outputs on disk)"))
+        detail = (f" from {r['from']}" if r.get("from") else f": {len(r['fixes'])} field(s) reset" if "fixes" in r
+                  else f" ({len(r['completed'])} step(s) completed from outputs on disk)" if "completed" in r
+                  else f": {r.get('message') or r.get('next', '')}")
+        lines.append(f"repaired {r.get('file', 'state')}: {r['action']}{detail}"
+                     + (f" (broken copy kept as {r['kept_corrupt_copy']})" if r.get("kept_corrupt_copy") else ""))
     if not data["ok"]:
         # the report is the result (stdout); the error is one line naming what failed (stderr / JSON)
         failed = [c["name"] for c in data["checks"] if not c["ok"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cadence.cli._wf import read_input
+from cadence.cli._wf import add_wait, read_input
 from cadence.cli.output import Context, sub
 
 
@@ -19,6 +19,7 @@ def add_docs(p: argparse.ArgumentParser) -> None:
     a.add_argument("--file", help="content from FILE ('-' = stdin)")
     a.add_argument("--tag", action="append", default=[])
     a.add_argument("--related", action="append", default=[], metavar="FILE", help="a related source file")
+    add_wait(a)
     a.set_defaults(func=cmd_save)
     a = s.add_parser("list", help="documents, newest first")
     a.add_argument("--type", dest="type_", choices=("decision", "feature", "flow"))

@@ -50,6 +50,8 @@ def add_init(p: argparse.ArgumentParser) -> None:
                 # a default computed from other settings is explained in the setting's own help
                 default = "" if s.required or s.default_from else f" (default {s.default})"
                 group.add_argument(flag, dest=dest, metavar="|".join(s.values), help=f"{s.help}{req}{default}")
+    from cadence.cli._wf import add_wait
+    add_wait(p)
     p.set_defaults(func=cmd_init)
 
 
@@ -349,6 +351,7 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
                 state["steps"][name] = entry
                 kept += 1
     normalise(state)
+    fsio.real_path(root, target)  # a .cadence/ linked out of the repository (or looping) is refused up front
     ensure_gitignore(root)  # first, so a killed init leaves only ignored litter (.cadence.init-*/)
     if target.is_dir() and not (target / "config.yml").exists():
         _add_beside(root, target, config, state)

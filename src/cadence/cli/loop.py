@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cadence.cli._wf import require
+from cadence.cli._wf import add_wait, require
 from cadence.cli.output import Context, paint, sub
-from cadence.errors import PRECONDITION
+from cadence.errors import PRECONDITION, CadenceError
 
 MARK = {"passed": ("✓", "32"), "failed": ("✗", "31"), "skipped": ("⊘", "2"), "in_progress": ("▶", "33"),
         "pending": ("○", "0")}
@@ -22,6 +22,7 @@ def add_loop(p: argparse.ArgumentParser) -> None:
         a.add_argument(f"--{k}", metavar="CMD", help=f"{k} command (overrides config and detection; '' = none)")
     a.add_argument("--max-retries", type=int, metavar="N")
     a.add_argument("--force", action="store_true", help="replace an unfinished loop")
+    add_wait(a)
     a.set_defaults(func=cmd_start)
     for name, fn, hlp in (("status", cmd_status, "progress and the current task"),
                           ("verify", cmd_verify, "run build / test / lint and record evidence"),
@@ -29,13 +30,17 @@ def add_loop(p: argparse.ArgumentParser) -> None:
                           ("resume", cmd_resume, "describe an interrupted loop"),
                           ("summary", cmd_summary, "markdown summary (used in PR bodies)")):
         a = s.add_parser(name, help=hlp)
+        if name in ("status", "verify", "retry"):  # the ones that take the project lock
+            add_wait(a)
         a.set_defaults(func=fn)
     a = s.add_parser("abort", help="stop the loop")
     a.add_argument("--detail", default="", help="why")
+    add_wait(a)
     a.set_defaults(func=cmd_abort)
     a = s.add_parser("report", help="report the current task: pass, fail or skip")
     a.add_argument("result", choices=("pass", "fail", "skip"))
     a.add_argument("--detail", default="", help="what happened (required for skip)")
+    add_wait(a)
     a.set_defaults(func=cmd_report)
 
 
@@ -119,9 +124,10 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     return d, render(d)
 
 
-def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str, int]:
-    """Exit 0 when green, 2 (PRECONDITION) when red: `cadence loop verify && …` works; the JSON still
-    carries the evidence (`ok: true`, `data.green: false`)."""
+def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
+    """Exit 0 when green. Red is exit 2 (`VERIFY_RED`, so `cadence loop verify && …` works): the summary is
+    still printed, and under --json the error envelope's `data` carries the whole result with its evidence."""
+    from cadence.core.loop import entry_green
     from cadence.project.loop import verify_loop
     d = verify_loop(require(ctx.root()))
     lines = [paint("✓ verify green", "32") if d["green"] else paint("✗ verify red", "31")]
@@ -134,7 +140,15 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str, int]:
             lines.append("    " + tail.replace("\n", "\n    "))
         if e.get("hint"):
             lines.append(paint("  hint: ", "33") + e["hint"])
-    return d, "\n".join(lines), 0 if d["green"] else PRECONDITION
+    text = "\n".join(lines)
+    if not d["green"]:
+        if not ctx.json:
+            print(text)
+        red = ", ".join(f"{e['kind']} exit {e['exit_code']}" + (f" ({e['counts']['failed']} failed)"
+                        if e["counts"] and e["counts"]["failed"] else "") for e in d["evidence"] if not entry_green(e))
+        raise CadenceError("VERIFY_RED", f"verify is red: {red}; the evidence is recorded",
+                           "Fix the failures and run 'cadence loop verify' again.", PRECONDITION, data=d)
+    return d, text
 
 
 def cmd_report(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

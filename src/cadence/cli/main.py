@@ -128,7 +128,15 @@ def main(argv: list[str] | None = None) -> int:
         if extra and not getattr(args, "pass_unknown", False):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.extra = extra
-        result = args.func(ctx, args)
+        token = None
+        if getattr(args, "wait", None) is not None:  # --wait SECONDS of any command that takes the lock
+            from cadence.project.lock import WAIT
+            token = WAIT.set(args.wait)
+        try:
+            result = args.func(ctx, args)
+        finally:
+            if token is not None:
+                WAIT.reset(token)
         return emit_result(ctx, *result) if isinstance(result, tuple) else emit_result(ctx, result, None)
     except CadenceError as err:
         return emit_error(ctx, err)

@@ -113,19 +113,18 @@ def paint(text: str, code: str, stream: Any = None) -> str:
     return text
 
 
-def emit_result(ctx: Context, data: Any, text: str | None = None, exit_code: int = 0) -> int:
-    """Print a result; `exit_code` lets a command that ran fine report a negative outcome (a red verify)."""
+def emit_result(ctx: Context, data: Any, text: str | None = None) -> int:
     if ctx.json:
         envelope = {"ok": True, "data": data, "warnings": ctx.warnings, "error": None}
         sys.stdout.write(json.dumps(envelope, ensure_ascii=False, default=str) + "\n")
-        return exit_code
+        return 0
     for w in ctx.warnings:
         sys.stderr.write(paint("warning: ", "33", sys.stderr) + w + "\n")
     if text is None:
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     if text:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return exit_code
+    return 0
 
 
 def emit_error(ctx: Context, err: CadenceError) -> int:

@@ -19,8 +19,8 @@ LEGEND = "✓ completed  ● in progress  ○ pending  ⊘ skipped  ◇ tool (ru
 
 
 def _wait(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wait", type=float, metavar="SECONDS", default=None,
-                   help="how long to wait for the project lock (default 10)")
+    from cadence.cli._wf import add_wait
+    add_wait(p)
 
 
 def _open(ctx: Context) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cadence.cli._wf import read_input, require
+from cadence.cli._wf import add_wait, read_input, require
 from cadence.cli.output import Context, paint, sub
 
 
@@ -17,6 +17,7 @@ def add_plan(p: argparse.ArgumentParser) -> None:
     a.add_argument("--status", choices=("draft", "approved", "in-progress", "done"))
     a.add_argument("--file", help="read the plan from FILE ('-' = stdin)")
     a.add_argument("--issue", type=int, action="append", default=[], help="linked issue number (repeatable)")
+    add_wait(a)
     a.set_defaults(func=cmd_save)
     a = s.add_parser("list", help="plans, newest first")
     a.set_defaults(func=cmd_list)
@@ -26,6 +27,7 @@ def add_plan(p: argparse.ArgumentParser) -> None:
     a = s.add_parser("delete", help="delete a plan")
     a.add_argument("name")
     a.add_argument("--force", action="store_true", help="even when the active loop uses it")
+    add_wait(a)
     a.set_defaults(func=cmd_delete)
     a = s.add_parser("commit", help="commit only the plan file (on a protected branch, create its branch first)")
     a.add_argument("name")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cadence.cli._wf import require
+from cadence.cli._wf import add_wait, require
 from cadence.cli.output import Context, sub
 
 
@@ -16,6 +16,7 @@ def add_session(p: argparse.ArgumentParser) -> None:
     a.add_argument("--decision", action="append", default=[])
     a.add_argument("--file", action="append", default=[], help="a file changed in the session")
     a.add_argument("--plan", help="the related plan")
+    add_wait(a)
     a.set_defaults(func=cmd_save)
     a = s.add_parser("list", help="recent sessions, newest first")
     a.add_argument("--limit", type=int, default=10)

@@ -112,6 +112,7 @@ class Renderer:
     title = ""
     version_args: tuple[str, ...] = ("--version",)
     project_note = ""  # what the user must do once for the client to use the project's files
+    read_only_note = ""  # set when the client does not enforce read-only agents (doctor warns)
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
         raise NotImplementedError

@@ -36,6 +36,18 @@ def claude_model(model: str | None) -> str | None:
     return None
 
 
+def claude_bash(pattern: str, rules: dict[str, str]) -> str:
+    """One allowed command pattern as a Claude `Bash(...)` rule. A trailing `*` becomes Claude's prefix rule
+    (`Bash(git diff:*)`), unless a deny rule carves commands out of that prefix (`npx jest*` allowed,
+    `npx jest* -u*` denied): an agent's `tools` list cannot say "except", so Claude gets the exact command only."""
+    if not pattern.endswith("*") or "*" in pattern[:-1]:
+        return f"Bash({pattern})"
+    prefix = bash_prefix(pattern)
+    carved = any(v == "deny" and p != "*" and (p.split("*")[0].startswith(prefix) or prefix.startswith(p.split("*")[0]))
+                 for p, v in rules.items())
+    return f"Bash({prefix})" if carved else f"Bash({prefix}:*)"
+
+
 def claude_tools(agent: dict[str, Any]) -> list[str]:
     perms = agent.get("permissions") or {}
     tools: list[str] = []
@@ -49,8 +61,7 @@ def claude_tools(agent: dict[str, Any]) -> list[str]:
             if bash == "deny":
                 continue
             if isinstance(bash, dict) and bash.get("*", "allow") != "allow":
-                tools += [f"Bash({bash_prefix(p)}:*)" if p.endswith("*") and "*" not in p[:-1] else f"Bash({p})"
-                          for p, v in bash.items() if p != "*" and v == "allow"]
+                tools += [claude_bash(p, bash) for p, v in bash.items() if p != "*" and v == "allow"]
                 continue
         if t == "task" and perms.get("task") == "deny":
             continue

@@ -27,16 +27,40 @@ def agent_toml(agent: dict[str, Any], model: str | None) -> str:
     if model:
         doc["model"] = model
     perms = agent.get("permissions") or {}
-    doc["sandbox_mode"] = "read-only" if perms.get("edit") == "deny" else "workspace-write"
+    read_only = perms.get("edit") == "deny"
+    doc["sandbox_mode"] = "read-only" if read_only else "workspace-write"
     body = agent["body"].rstrip("\n") + "\n"
+    if read_only:
+        body = read_only_rules(agent) + "\n" + body
     doc["developer_instructions"] = tomlkit.string(body, multiline=True)
     return tomlkit.dumps(doc)
+
+
+def read_only_rules(agent: dict[str, Any]) -> str:
+    """What a read-only role may do, said to the model. Codex ignores `sandbox_mode` in agent files and
+    does not narrow a role's MCP tools (upstream openai/codex#45482, #40130), so the instructions are the
+    only restriction it honours; `cadence doctor` says so."""
+    bash = (agent.get("permissions") or {}).get("bash")
+    allowed = [p for p, v in bash.items() if v == "allow"] if isinstance(bash, dict) else []
+    lines = ["## Read-only role", "",
+             "You never change the repository other than through the cadence tools named below: no file is",
+             "created, edited, moved or deleted, nothing is committed, pushed, stashed or checked out, and no",
+             "branch or worktree is created or switched. Report what needs changing instead of changing it.", ""]
+    if allowed:
+        lines += ["Shell commands you may run (`*` stands for any arguments; never add a flag that writes, such",
+                  "as `fix`, `--fix`, `--autofix`, `-u` or `--write`, and run nothing else):",
+                  ", ".join(f"`{p}`" for p in allowed) + ".", ""]
+    lines.append("cadence MCP tools you may call: " + (", ".join(f"`{m}`" for m in agent.get("mcp") or []) or "none")
+                 + ".")
+    return "\n".join(lines) + "\n"
 
 
 class Codex(Renderer):
     name = "codex"
     binary = "codex"
     title = "Codex CLI"
+    read_only_note = ("Codex does not enforce read-only agents: it ignores sandbox_mode in agent files and does "
+                      "not narrow a role's MCP tools (openai/codex#45482, #40130); their instructions say read-only")
     project_note = "Codex reads .codex/config.toml (the MCP server) only once you trust this project."
 
     def render(self, ctx: RenderContext) -> list[Artifact]:
@@ -50,6 +74,8 @@ class Codex(Renderer):
         entry: dict[str, Any] = {"command": cmd[0], "args": cmd[1:]}
         if ctx.env:
             entry["env"] = ctx.env
+        from cadence.mcp.tools import TEXT_PAYLOAD, TEXT_TOKEN_BUDGET
+        entry["tools"] = {t: {"output_token_limit": TEXT_TOKEN_BUDGET} for t in TEXT_PAYLOAD}
         out.append(Keys(f"{home}/config.toml", "toml", [Key(("mcp_servers", SERVER), entry)], "mcp"))
         return out
 

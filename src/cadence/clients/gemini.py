@@ -26,6 +26,20 @@ GEMINI_TOOLS = {"read": ["read_file", "read_many_files", "list_directory"], "wri
                 "web": ["web_fetch", "google_web_search"], "task": [], "skill": ["activate_skill"]}
 
 
+def gemini_tools(agent: dict[str, Any]) -> list[str]:
+    """The agent's tools in Gemini's names. Gemini cannot narrow a sub-agent's shell: its agent files accept
+    only whole tool names (`run_shell_command(git status)` is rejected as an invalid tool name) and the
+    policy engine ignores project policies. So an agent whose shell is an allow-list (every read-only agent)
+    gets no shell at all, rather than an unrestricted one."""
+    perms = agent.get("permissions") or {}
+    bash = perms.get("bash", "allow")
+    dropped = {"write", "edit"} if perms.get("edit") == "deny" else set()
+    if bash == "deny" or isinstance(bash, dict) and bash.get("*", "allow") == "deny":
+        dropped.add("bash")
+    tools = [t for c in agent["tools"] if c not in dropped for t in GEMINI_TOOLS[c]]
+    return tools + [f"mcp_{SERVER}_{m}" for m in agent.get("mcp") or []]
+
+
 def command_toml(step: dict[str, Any]) -> str:
     import tomlkit
     doc = tomlkit.document()
@@ -37,11 +51,14 @@ def command_toml(step: dict[str, Any]) -> str:
 def _settings(ctx: RenderContext) -> list[dict[str, Any]]:
     """Gemini's settings that apply, most specific first: the project's, then the user's."""
     from cadence.clients.jsonc import JsoncError, loads
+    from cadence.errors import CadenceError
+    from cadence.project import fsio
     out = []
     for p in dict.fromkeys((ctx.base / ".gemini" / "settings.json", Path.home() / ".gemini" / "settings.json")):
+        confine = ctx.base if ctx.scope == "project" and ctx.base in p.parents else None
         try:
-            data = loads(p.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, JsoncError, ValueError):
+            data = loads(fsio.read_text(confine, p))
+        except (OSError, UnicodeDecodeError, JsoncError, ValueError, CadenceError):
             continue
         if isinstance(data, dict):
             out.append(data)
@@ -86,10 +103,7 @@ class Gemini(Renderer):
         out: list[Artifact] = []
         if agents_enabled(ctx):
             for a in ctx.agents.values():
-                perms = a.get("permissions") or {}
-                tools = [t for c in a["tools"] if not (c in ("write", "edit") and perms.get("edit") == "deny")
-                         for t in GEMINI_TOOLS[c]]
-                tools += [f"mcp_{SERVER}_{m}" for m in a.get("mcp") or []]
+                tools = gemini_tools(a)
                 out.append(agent_file(".gemini/agents", a, [
                     ("name", a["name"]), ("description", a["description"]), ("kind", "local"), ("tools", tools),
                     ("model", gemini_model(ctx.model_for(a))), ("temperature", a.get("temperature", 0.1))]))

@@ -117,6 +117,8 @@ class OpenCode(Renderer):
     def legacy(self, base: Path, scope: str) -> list[dict[str, str]]:
         out = []
         from cadence.clients.base import user_dir
+        from cadence.errors import CadenceError
+        from cadence.project import fsio
         prefix = base / (user_dir("opencode", base) if scope == "user" else ".opencode")
         for old, new in (("agent", "agents"), ("command", "commands")):
             d = prefix / old
@@ -124,7 +126,10 @@ class OpenCode(Renderer):
                 out.append({"path": str(d.relative_to(base)), "message": f"legacy singular '{old}/' folder; "
                             f"OpenCode now reads '{new}/'"})
         for f in sorted(prefix.glob("agents/*.md")) if prefix.is_dir() else []:
-            head = f.read_text(encoding="utf-8", errors="replace").split("---", 2)
+            try:
+                head = fsio.read_text(base if scope == "project" else None, f, errors="replace").split("---", 2)
+            except (OSError, CadenceError):
+                continue
             if len(head) > 2 and ("\ntools:" in head[1] or "\nmaxSteps:" in head[1]):
                 out.append({"path": str(f.relative_to(base)), "message": "deprecated 'tools' or 'maxSteps' key; "
                             "use 'permission' and 'steps'"})

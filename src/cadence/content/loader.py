@@ -127,7 +127,7 @@ def build_pipeline_index(cdir: Path) -> dict[str, Any]:
             data, body = _read_doc(path, rel, problems)
             if data is None:
                 continue
-            unknown = sorted(set(data) - {f.alias or n for n, f in StepMeta.model_fields.items()})
+            unknown = sorted(set(data) - {*StepMeta.model_fields, *(f.alias for f in StepMeta.model_fields.values())})
             for key in unknown:  # kept with a warning: dropping the step would make its dependents look broken
                 _problem(problems, "STEP_FIELD_UNKNOWN", rel, str(key), "unknown field (ignored)")
             meta = _validate(StepMeta, {k: v for k, v in data.items() if k not in unknown}, rel, problems,

@@ -187,9 +187,9 @@ def assemble(inp: AssemblyInput) -> Assembled:
         if inp.depth < 3 and section(k.body, "Summary") is not None and section(k.body, "Deep Guidance") is not None:
             summarised.append(k.name)
     if summarised:
-        kb_parts.append(f"## Summaries only\n\nAt depth {inp.depth} these entries are given as their summaries. "
-                        "When you need the deep guidance of one, read it with `cadence knowledge show NAME` "
-                        "(MCP tool `knowledge_get`):\n" + "\n".join(f"- {n}" for n in summarised))
+        kb_parts.append("## Summaries only\n\nAt this depth the entries above are their summaries. For the deep "
+                        "guidance of one run `cadence knowledge show NAME` (MCP: `knowledge_get`):\n"
+                        + "\n".join(f"- {n}" for n in summarised))
     kb = "\n\n".join(kb_parts) or "(No knowledge base entries for this step.)"
 
     remaining = max(0, inp.budget)
@@ -218,10 +218,10 @@ def assemble(inp: AssemblyInput) -> Assembled:
     context = "\n\n".join(context_parts) or "(No prior artifacts available.)"
 
     name, meaning = DEPTH_MEANINGS[inp.depth]
-    scale = "\n".join(f"- {d} {DEPTH_MEANINGS[d][0]}: {DEPTH_MEANINGS[d][1]}" for d in range(1, 6))
+    scale = " · ".join(f"{d} {DEPTH_MEANINGS[d][0]}" for d in range(1, 6))
     methodology = (f"Methodology `{inp.methodology}`, depth {inp.depth}/5 ({name}) — set by {inp.depth_source}.\n\n"
                    f"At this depth produce {meaning}. The criteria and scaling in the meta-prompt above are "
-                   f"already reduced to this depth.\n\nDepth scale:\n{scale}")
+                   f"already reduced to this depth.\n\nDepth scale: {scale}.")
 
     g, s, i = inp.instructions
     layers = (("Global Instructions", g), ("Step Instructions", s), ("Inline Instructions", i))

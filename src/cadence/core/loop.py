@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cadence.errors import CONFLICT, DECISION, PRECONDITION, USAGE, CadenceError
+from cadence.errors import CONFLICT, DECISION, PRECONDITION, USAGE, CadenceError, shown
 
 VERSION = 1
 TASK_STATUSES = ("pending", "in_progress", "passed", "failed", "skipped")
@@ -21,8 +21,8 @@ LOOP_FILE = ".cadence/loop.json"
 
 def corrupt(reason: str) -> CadenceError:
     return CadenceError("LOOP_CORRUPT", f"{LOOP_FILE} is corrupt: {reason}",
-                        f"Inspect it (a previous copy may be in {LOOP_FILE}.bak), or start over with "
-                        "'cadence loop start PLAN --force'.", CONFLICT)
+                        f"Run 'cadence doctor --repair' (it restores {LOOP_FILE}.bak or keeps what is valid), or "
+                        "start over with 'cadence loop start PLAN --force'.", CONFLICT)
 
 
 def new_loop(plan: str, tasks: list[dict[str, Any]], commands: dict[str, str | None], max_retries: int,
@@ -46,25 +46,113 @@ def new_loop(plan: str, tasks: list[dict[str, Any]], commands: dict[str, str | N
     return state
 
 
-def validate(state: Any) -> dict[str, Any]:
-    """Check the shape of a loaded state; raise LOOP_CORRUPT (exit 3) with the fix otherwise."""
+def _int(v: Any, low: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+
+def _text_or_none(v: Any) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _texts(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _counts(v: Any) -> bool:
+    return v is None or (isinstance(v, dict) and all(_int(v.get(k)) for k in ("passed", "failed", "skipped")))
+
+
+# Typed fields: (check, what it must be). Tasks' optional fields are defaulted when absent.
+TASK_FIELDS: dict[str, tuple[Any, str]] = {
+    "description": (lambda v: isinstance(v, str), "a string"),
+    "status": (lambda v: v in TASK_STATUSES, f"one of {', '.join(TASK_STATUSES)}"),
+    "acceptance": (_texts, "a list of strings"),
+    "retries": (_int, "a whole number"),
+    "started_at": (_text_or_none, "a timestamp string or null"),
+    "completed_at": (_text_or_none, "a timestamp string or null"),
+    "attempts": (lambda v: isinstance(v, list), "a list of objects"),
+    "evidence": (lambda v: isinstance(v, list), "a list of objects"),
+    "verified": (lambda v: v is None or isinstance(v, bool), "true, false or null"),
+}
+ATTEMPT_FIELDS: dict[str, tuple[Any, str]] = {
+    "at": (lambda v: isinstance(v, str), "a timestamp string"),
+    "result": (lambda v: v in ("pass", "fail", "skip", "retry", "abort"), "pass, fail, skip, retry or abort"),
+    "detail": (lambda v: isinstance(v, str), "a string"),
+}
+EVIDENCE_FIELDS: dict[str, tuple[Any, str]] = {
+    "at": (lambda v: isinstance(v, str), "a timestamp string"),
+    "kind": (lambda v: v in KINDS, f"one of {', '.join(KINDS)}"),
+    "command": (_text_or_none, "a string"),
+    "exit_code": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "duration_s": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "counts": (_counts, "null or {passed, failed, skipped} whole numbers"),
+    "tail": (lambda v: isinstance(v, str), "a string"),
+}
+TOP_FIELDS: dict[str, tuple[Any, str]] = {
+    "plan": (lambda v: isinstance(v, str), "a string"),
+    "started_at": (lambda v: isinstance(v, str), "a timestamp string"),
+    "completed_at": (_text_or_none, "a timestamp string or null"),
+    "max_retries": (lambda v: _int(v, 1), "a whole number of at least 1"),
+    "verify": (lambda v: v in VERIFY_MODES, f"one of {', '.join(VERIFY_MODES)}"),
+    "commands": (lambda v: isinstance(v, dict) and all(k in KINDS and _text_or_none(c) for k, c in v.items()),
+                 "an object mapping build / test / lint to a command or null"),
+    "cwd": (lambda v: isinstance(v, str), "a relative directory"),
+    "aborted": (lambda v: isinstance(v, bool), "true or false"),
+    "tasks": (lambda v: isinstance(v, list), "a list of tasks"),
+}
+REQUIRED = ("plan", "started_at", "max_retries", "tasks", "commands", "verify")
+
+
+def _check(obj: dict[str, Any], fields: dict[str, tuple[Any, str]], where: str) -> list[str]:
+    return [f"{where}{key}: expected {what}, found {shown(obj[key])}" for key, (ok, what) in fields.items()
+            if key in obj and not ok(obj[key])]
+
+
+def _list_of(items: list[Any], fields: dict[str, tuple[Any, str]], where: str) -> list[str]:
+    out = []
+    for j, item in enumerate(items):
+        if not isinstance(item, dict):
+            out.append(f"{where}[{j}]: expected an object, found {shown(item)}")
+        else:
+            out += _check(item, fields, f"{where}[{j}].")
+            out += [f"{where}[{j}].{k}: missing" for k in fields if k in ("at",) and k not in item]
+    return out
+
+
+def problems(state: Any) -> list[str]:
+    """Every shape problem of a loaded loop state, each with its field path (empty when it is well formed)."""
     if not isinstance(state, dict):
-        raise corrupt("the top level is not an object")
-    version = state.get("version")
-    if version != VERSION:
-        raise corrupt(f"unknown version {version!r} (this cadence reads version {VERSION})")
-    for key, typ in (("plan", str), ("started_at", str), ("max_retries", int), ("tasks", list),
-                     ("commands", dict), ("verify", str)):
-        if not isinstance(state.get(key), typ):
-            raise corrupt(f"'{key}' is missing or not a {typ.__name__}")
-    if state["verify"] not in VERIFY_MODES:
-        raise corrupt(f"verify {state['verify']!r} is not one of {', '.join(VERIFY_MODES)}")
+        return [f"the top level is not an object (found {shown(state)})"]
+    if state.get("version") != VERSION:
+        return [f"version: unknown version {shown(state.get('version'))} (this cadence reads version {VERSION})"]
+    out = [f"{k}: missing" for k in REQUIRED if k not in state]
+    out += _check(state, TOP_FIELDS, "")
+    tasks: list[Any] = state["tasks"] if isinstance(state.get("tasks"), list) else []
+    for i, t in enumerate(tasks):
+        where = f"tasks[{i}]"
+        if not isinstance(t, dict):
+            out.append(f"{where}: expected an object, found {shown(t)}")
+            continue
+        out += [f"{where}.{k}: missing" for k in ("description", "status") if k not in t]
+        out += _check(t, TASK_FIELDS, where + ".")
+        if "index" in t and t["index"] != i:
+            out.append(f"{where}.index: expected {i}, found {shown(t['index'])}")
+        for key, fields in (("attempts", ATTEMPT_FIELDS), ("evidence", EVIDENCE_FIELDS)):
+            if isinstance(t.get(key), list):
+                out += _list_of(t[key], fields, f"{where}.{key}")
     cur = state.get("current")
-    if cur is not None and (not isinstance(cur, int) or isinstance(cur, bool) or not 0 <= cur < len(state["tasks"])):
-        raise corrupt(f"'current' {cur!r} does not point at a task")
+    if cur is not None and (not _int(cur) or not cur < len(tasks)):
+        out.append(f"current: {shown(cur)} does not point at a task")
+    return out
+
+
+def validate(state: Any) -> dict[str, Any]:
+    """Check the shape of a loaded state; raise LOOP_CORRUPT (exit 3) naming the fields otherwise."""
+    found = problems(state)
+    if found:
+        raise corrupt("; ".join(found[:3]) + (f" (and {len(found) - 3} more)" if len(found) > 3 else ""))
+    assert isinstance(state, dict)
     for i, t in enumerate(state["tasks"]):
-        if not isinstance(t, dict) or t.get("status") not in TASK_STATUSES or not isinstance(t.get("description"), str):
-            raise corrupt(f"task #{i + 1} is malformed")
         t.setdefault("index", i)
         t.setdefault("acceptance", [])
         t.setdefault("retries", 0)
@@ -76,6 +164,46 @@ def validate(state: Any) -> dict[str, Any]:
     state.setdefault("aborted", False)
     state.setdefault("cwd", ".")
     return state
+
+
+def salvage(state: Any) -> tuple[dict[str, Any], list[str]] | None:
+    """A usable loop from a malformed one: bad attempts / evidence entries are dropped, bad task fields reset
+    to their defaults, a task without a description or status made pending. None when nothing can be kept
+    (not an object, unknown version, no plan or task list)."""
+    if not isinstance(state, dict) or state.get("version") != VERSION or not isinstance(state.get("plan"), str) \
+            or not isinstance(state.get("tasks"), list):
+        return None
+    fixes = problems(state)
+    defaults: dict[str, Any] = {"started_at": "", "completed_at": None, "max_retries": 3, "verify": "strict",
+                                "commands": {k: None for k in KINDS}, "cwd": ".", "aborted": False}
+    if isinstance(state.get("commands"), dict):  # keep the commands that are still valid
+        defaults["commands"] = {k: c if isinstance(c := state["commands"].get(k), str) else None for k in KINDS}
+    for key, (ok, _) in TOP_FIELDS.items():
+        if key in defaults and (key not in state or not ok(state[key])):
+            state[key] = defaults[key]
+    tasks: list[dict[str, Any]] = []
+    for t in state["tasks"]:
+        if not isinstance(t, dict) or not isinstance(t.get("description"), str):
+            continue  # a task with no description cannot be worked on: dropped
+        clean: dict[str, Any] = {"index": len(tasks), "description": t["description"], "status": "pending",
+                                 "acceptance": [], "retries": 0, "started_at": None, "completed_at": None,
+                                 "attempts": [], "evidence": []}
+        for key, (ok, _) in TASK_FIELDS.items():
+            if key in t and ok(t[key]):
+                clean[key] = t[key]
+        for key, fields in (("attempts", ATTEMPT_FIELDS), ("evidence", EVIDENCE_FIELDS)):
+            clean[key] = [e for e in clean[key] if isinstance(e, dict) and "at" in e
+                          and not _check(e, fields, "")]
+        tasks.append(clean)
+    state["tasks"] = tasks
+    cur = state.get("current")
+    keep = isinstance(cur, int) and _int(cur) and cur < len(tasks) and tasks[cur]["status"] in ("in_progress", "failed")
+    state["current"] = cur if keep else None
+    if state["current"] is None and not finished(state):
+        for t in tasks:
+            if t["status"] == "in_progress":
+                t["status"] = "pending"  # promote() makes it current again
+    return validate(state), fixes
 
 
 def finished(state: dict[str, Any]) -> bool:

@@ -63,6 +63,12 @@ RULES: tuple[Rule, ...] = (
                                           *PROSE_FILES)),
     Rule("editor-config", "trivial", "name", (".editorconfig",)),
     Rule("cadence-state", "trivial", "dir", (".cadence",)),
+    # AI-client configuration, agents, skills and commands (what `cadence install` renders, and the user's own
+    # prompts beside it): tool configuration, like editor config — not application code
+    Rule("tool-config", "trivial", "dir", (".claude", ".opencode", ".codex", ".gemini")),
+    Rule("tool-config", "trivial", "path", ("**/.agents/skills/",)),
+    Rule("tool-config", "trivial", "name", (".mcp.json", "opencode.json", "opencode.jsonc")),
+    Rule("placeholder", "trivial", "name", (".gitkeep", ".keep")),
     Rule("editor-config", "trivial", "dir", (".vscode", ".idea", ".fleet", ".zed")),
     Rule("formatter-config", "trivial", "name", (".prettierrc", ".prettierrc.*", "prettier.config.*",
                                                  ".prettierignore", "rustfmt.toml", ".rustfmt.toml", ".clang-format",
@@ -204,7 +210,7 @@ def _combine(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
 
 
 RATIONALE = {
-    "trivial": "only documentation, prose or editor/formatter configuration changed",
+    "trivial": "only documentation, prose or editor/formatter/AI-client configuration changed",
     "low": "only tests, test/lint/type-check configuration or documentation changed",
     "standard": "application code changed, nothing security-sensitive or infrastructural",
     "high": "security-sensitive code, infrastructure or database migrations changed",
@@ -252,3 +258,20 @@ def change_scope(paths: list[str], extra: dict[str, list[str]] | None = None) ->
         rationale += "; dependency manifests changed, so @security reviews the supply chain"
     return {"scope": scope, "rationale": rationale, "agents": agents,
             "files": [{"path": f["path"], "tier": f["tier"], "rule": f["rule"]} for f in files]}
+
+
+SCOPE_TIER_ORDER = ("high", "standard", "low", "trivial")
+
+
+def compact(result: dict[str, Any], limit: int) -> dict[str, Any]:
+    """A scope result whose per-file list holds at most `limit` entries, the riskiest first (high, standard,
+    low, trivial; the original order within a tier); the rest is counted per tier, never silently dropped."""
+    files = result["files"]
+    if len(files) <= limit:
+        return result
+    ranked = sorted(files, key=lambda f: SCOPE_TIER_ORDER.index(f["tier"]))
+    elided: dict[str, int] = {}
+    for f in ranked[limit:]:
+        elided[f["tier"]] = elided.get(f["tier"], 0) + 1
+    return {**result, "files": ranked[:limit], "files_total": len(files), "files_elided": len(files) - limit,
+            "elided_by_tier": elided}

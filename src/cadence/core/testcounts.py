@@ -23,6 +23,8 @@ _UNITTEST_END = re.compile(r"^(OK|FAILED)(?: \((?P<rest>[^)]*)\))?\s*$")
 _GENERIC = re.compile(r"(\d+)\s+(passed|passing|failed|failing|failures?|errors?|skipped|pending|ignored)\b",
                       re.IGNORECASE)
 
+# every pattern above needs a digit, except go test's `--- PASS:` / `ok pkg` / `? pkg` and unittest's `OK` / `FAILED`
+_CANDIDATE = re.compile(r"\d|--- |^\s*(?:ok|FAIL|OK|\?)")
 Counts = dict[str, int]
 
 
@@ -55,6 +57,8 @@ class CountParser:
         self.last: dict[str, str] = {}  # format → its last matching line (jest, vitest, pytest, rspec, …)
 
     def feed(self, line: str) -> None:
+        if not _CANDIDATE.search(line, 0, self.LINE_MAX):
+            return
         line = _ANSI.sub("", line[:self.LINE_MAX]).rstrip("\r\n")
         m = _CARGO.search(line)
         if m:

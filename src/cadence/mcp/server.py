@@ -10,8 +10,9 @@ Behaviour:
 * the project root is `--root`, else the working directory the client started us in
   (walked up like the CLI); a tool called outside a project answers with an error and the
   server keeps running;
-* tools run one at a time in a worker thread (the event loop keeps answering pings); the
-  functions they call take the same project lock as the CLI when they mutate state;
+* mutating tools run one at a time in a worker thread (the event loop keeps answering pings);
+  the functions they call take the same project lock as the CLI. Read-only tools run at once in
+  their own worker thread, never queued behind a mutating call that waits for the lock;
 * results: `structuredContent` is the command's whole JSON data, payload included (Claude Code
   and Codex hand the model only that); the text content is the same JSON, except for the tools
   in `TEXT_PAYLOAD`, whose text is their payload itself — the prompt, the plan, the knowledge
@@ -35,13 +36,10 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from cadence.errors import USAGE, CadenceError
-from cadence.mcp.tools import TIERS, TOOLS, Tool, tools_for, validate
+from cadence.mcp.tools import TEXT_PAYLOAD, TIERS, TOOLS, Tool, tools_for, validate
 
 log = logging.getLogger("cadence.mcp")
 MAX_TEXT_OUT = 400_000
-# Tools whose useful payload is one long text, and the key of the result that holds it.
-TEXT_PAYLOAD = {"pipeline_run": "prompt", "knowledge_get": "content", "plan_load": "content",
-                "repl_summary": "markdown", "session_load": "content"}
 INSTRUCTIONS = ("cadence: pipeline (pipeline_next → pipeline_run → pipeline_complete) and the change workflow "
                 "(plan_save → repl_init → repl_verify/repl_report → change_scope → quality_gate_summary → "
                 "task_finalize). Results are JSON; errors carry code, message and hint.")
@@ -86,6 +84,9 @@ class CadenceServer:
         return types.ListToolsResult(tools=self.tool_list())
 
     async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        t = self.tools.get(params.name)
+        if t is not None and t.read_only:  # reads never queue behind a mutating call waiting for the lock
+            return await anyio.to_thread.run_sync(self.call, params.name, params.arguments)
         async with self._lock:
             return await anyio.to_thread.run_sync(self.call, params.name, params.arguments)
 

@@ -22,6 +22,11 @@ TIERS = ("core", "standard", "all")
 MAX_CONTENT = 200_000   # plans, docs, reports
 MAX_TEXT = 10_000       # summaries, messages, details
 MAX_NAME = 128
+# Tools whose useful payload is one long text, and the key of their result that holds it (see server.py).
+TEXT_PAYLOAD = {"pipeline_run": "prompt", "knowledge_get": "content", "plan_load": "content",
+                "repl_summary": "markdown", "session_load": "content"}
+# Codex cuts a tool's output to about 10 KB before the model sees it; these tools get a larger budget.
+TEXT_TOKEN_BUDGET = 25_000
 
 
 def _s(n: int = MAX_NAME, desc: str | None = None) -> dict[str, Any]:
@@ -206,11 +211,15 @@ def repl_report(root: Path, a: dict[str, Any]) -> Any:
     return report_loop(_require(root), a["result"], a.get("detail", ""))
 
 
+MAX_SCOPE_FILES = 100  # the clients cut a tool result at about 50 KB; the riskiest files are kept
+
+
 @tool("change_scope", "core", "Classify changed files into a risk tier and the reviewers to launch. "
       "Default: the working tree's changes.", {"files": _list(_s(1024), 2000), "base": _s()}, read_only=True)
 def change_scope(root: Path, a: dict[str, Any]) -> Any:
+    from cadence.core.scope import compact
     from cadence.project.review import change_scope as scope
-    return scope(root, a.get("files") or None, a.get("base"))
+    return compact(scope(root, a.get("files") or None, a.get("base")), MAX_SCOPE_FILES)
 
 
 @tool("quality_gate_summary", "core", "Aggregate reviewer reports into a GO / GO-WITH-WARNINGS / NO-GO verdict "

@@ -44,14 +44,28 @@ def branch_status(root: Path) -> dict[str, Any]:
             "worktree": "linked" if linked else "main", "main_root": str(dirs[1].parent) if dirs else str(root)}
 
 
+# A free-text title: words, digits, spaces and sentence punctuation ("Receipts PDF!", "Fix #12, login").
+# Shell and path characters (`/ \\ $ ` ; | < > ( ) { } [ ] * ~ ^ :`), control characters and `..` are not
+# text: such a name is refused as it is, never slugified into something harmless-looking.
+_TITLE = re.compile(r"[^\W_][\w .,!?'&+#@%-]*")
+
+
+def _slug_title(name: str) -> str:
+    """"Receipts PDF!" → "receipts-pdf"; a plain name, or anything that is not a title, is returned as is."""
+    from cadence.project.paths import NAME_RE
+    if not isinstance(name, str) or NAME_RE.match(name) or ".." in name or not _TITLE.fullmatch(name.strip()):
+        return name
+    from cadence.core.plan import slugify
+    slug = slugify(name)
+    return name if slug == "untitled" else slug
+
+
 def create_branch(root: Path, type_: str, name: str) -> dict[str, Any]:
     from cadence.vcs import git
     require_git(root)
     if type_ not in BRANCH_TYPES:
         raise CadenceError("INVALID_TYPE", f"branch type {type_!r} is not one of {', '.join(BRANCH_TYPES)}", "", USAGE)
-    if isinstance(name, str) and " " in name.strip() and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]*", name.strip()):
-        from cadence.core.plan import slugify
-        name = slugify(name)  # "My Thing" → "my-thing": only plain words and spaces are slugified
+    name = _slug_title(name)
     validate_name(name, "branch name")
     branch = f"{type_}/{name.lower()}"
     validate_branch(branch)

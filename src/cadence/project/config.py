@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cadence import cache
-from cadence.errors import USAGE, CadenceError, did_you_mean
+from cadence.errors import SHOWN_MAX, USAGE, CadenceError, did_you_mean
+from cadence.errors import shown as show
 from cadence.project.paths import CONFIG
 
 TYPE_CHECKING = False
@@ -24,22 +25,13 @@ DEFAULT_BUDGET = 120_000
 TOP_KEYS = ("version", "methodology", "depth", "steps", "clients", "project", "pipeline", "workflow", "models")
 WORKFLOW_KEYS = ("protected-branches", "verify", "max-retries", "command-timeout", "commands", "scope", "worktree",
                  "sessions")
-
-
 MAX_SECONDS = 7 * 24 * 3600  # the largest command-timeout (a week)
 MAX_COUNT = 1_000_000        # the largest max-retries / retention / context-budget unit count
-SHOW_MAX = 60                # characters of a value or key quoted back in an error message
-
-
-def show(value: Any) -> str:
-    """A value quoted back to the user, bounded (a hostile file can hold a megabyte in one key)."""
-    text = repr(value)
-    return text if len(text) <= SHOW_MAX else text[:SHOW_MAX - 1] + "…"
 
 
 def _key(key: Any) -> str:
     text = str(key)
-    return text if len(text) <= SHOW_MAX else text[:SHOW_MAX - 1] + "…"
+    return text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX - 1] + "…"
 
 
 def _text(value: Any) -> str | None:
@@ -59,7 +51,7 @@ class Problems:
         self.warnings: list[str] = []
 
     def enum(self, path: str, value: Any, allowed: tuple[str, ...] | list[str]) -> None:
-        hint = did_you_mean(str(value)[:SHOW_MAX], list(allowed)) if isinstance(value, str) else ""
+        hint = did_you_mean(str(value)[:SHOWN_MAX], list(allowed)) if isinstance(value, str) else ""
         self.errors.append(f"{path}: {show(value)} is not one of {', '.join(allowed)}" + (f". {hint}" if hint else ""))
 
     def unknown(self, path: str, key: str, allowed: tuple[str, ...] | list[str], error: bool = True) -> None:
@@ -197,7 +189,7 @@ def validate_config(raw: Any, known_steps: list[str] | tuple[str, ...]) -> tuple
     for c in clients:
         if c not in CLIENTS:
             p.enum("clients", c, CLIENTS)
-    cfg["clients"] = list(dict.fromkeys(clients))
+    cfg["clients"] = list(dict.fromkeys(c for c in clients if c in CLIENTS))
     cfg["project"] = _validate_project(raw.get("project") or {}, p)
     cfg["pipeline"] = _validate_pipeline(raw.get("pipeline") or {}, p)
     cfg["workflow"] = _validate_workflow(raw.get("workflow") or {}, p)
@@ -263,12 +255,15 @@ def _validate_project(project: Any, p: Problems) -> dict[str, Any]:
     traits = project.get("traits") or []
     if isinstance(traits, str):
         traits = [t.strip() for t in traits.split(",") if t.strip()]
-    for t in traits if isinstance(traits, list) else []:
+    if not isinstance(traits, list):
+        p.errors.append("project.traits: must be a list")
+        traits = []
+    for t in traits:
         if t not in TRAITS:
             p.enum("project.traits", t, TRAITS)
-    out["traits"] = list(dict.fromkeys(traits)) if isinstance(traits, list) else []
+    out["traits"] = list(dict.fromkeys(t for t in traits if t in TRAITS))
     ptype = project.get("type")
-    if ptype is not None and ptype not in TYPES_BY_NAME:
+    if ptype is not None and (not isinstance(ptype, str) or ptype not in TYPES_BY_NAME):
         p.enum("project.type", ptype, list(TYPES_BY_NAME))
         ptype = None
     blocks = [k for k in project if k in TYPES_BY_NAME]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cadence.errors import CONFLICT, CadenceError
 from cadence.project import fsio
 from cadence.project.paths import DECISIONS
 
@@ -18,6 +19,9 @@ def read(root: Path, warnings: list[str] | None = None) -> list[dict[str, Any]]:
         text = fsio.read_text(root, root / DECISIONS, errors="replace")
     except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise CadenceError("DECISIONS_UNREADABLE", f"cannot read {DECISIONS}: {exc.strerror}",
+                           f"{DECISIONS} must be a regular file: move whatever is there away.", CONFLICT) from None
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -31,31 +31,85 @@ def check_config(root: Path) -> dict[str, Any]:
         return {"name": "config", "ok": False, "message": err.message, "fix": err.hint}
 
 
+def check_loop(root: Path) -> dict[str, Any]:
+    from cadence.project.loop import load_loop
+    try:
+        state = load_loop(root)
+    except CadenceError as err:
+        return {"name": "loop", "ok": False, "message": err.message, "fix": err.hint}
+    return {"name": "loop", "ok": True,
+            "message": f"{paths.LOOP} is valid" if state is not None else "no implementation loop"}
+
+
+def _read(root: Path, path: Path) -> str | None:
+    try:
+        return fsio.read_text(root, path)
+    except (CadenceError, OSError, UnicodeDecodeError):
+        return None
+
+
 def repair_state(root: Path) -> dict[str, Any]:
-    """Restore state.json from its .bak when that parses; otherwise re-derive it from the outputs on disk."""
-    from cadence.project.state import parse_state, save_state
-    bak = root / (paths.STATE + ".bak")
-    if bak.is_file():
+    """Restore state.json from its .bak when that is valid; else keep what is valid in it (a bad field or step
+    entry is reset); else re-derive it from the outputs on disk. The broken file is kept as state.json.corrupt."""
+    from cadence.project.state import parse_state, salvage_state, save_state
+    backup = _read(root, root / (paths.STATE + ".bak"))
+    if backup is not None:
         try:
-            state = parse_state(fsio.read_text(root, bak), paths.STATE + ".bak")
-        except (CadenceError, OSError, UnicodeDecodeError):
+            state = parse_state(backup, paths.STATE + ".bak")
+        except CadenceError:
             state = None
         if state is not None:
             # Move the broken file aside first: saving over it would hard-link it to state.json.bak and
             # destroy the very backup being restored.
-            kept = _set_aside(root)
+            kept = _set_aside(root, paths.STATE)
             save_state(root, state)
             return {"action": "restored", "from": paths.STATE + ".bak", "steps": len(state["steps"]),
                     "kept_corrupt_copy": kept}
+    current = _read(root, root / paths.STATE)
+    salvaged = salvage_state(current) if current is not None else None
+    if salvaged is not None:
+        state, fixes = salvaged
+        kept = _set_aside(root, paths.STATE)
+        save_state(root, state)
+        return {"action": "salvaged", "fixes": fixes[:50], "steps": len(state["steps"]), "kept_corrupt_copy": kept}
     return {"action": "re-derived", **rederive_state(root)}
 
 
-def _set_aside(root: Path) -> str | None:
-    broken = root / paths.STATE
+def repair_loop(root: Path) -> dict[str, Any]:
+    """Restore loop.json from its .bak when that is valid; else keep what is valid in it (bad attempts and
+    evidence dropped, bad fields reset); else set it aside (the loop is started again from its plan)."""
+    import json
+
+    from cadence.core import loop as core
+    from cadence.project.loop import save_loop
+    for source in (paths.LOOP + ".bak", paths.LOOP):
+        text = _read(root, root / source)
+        try:
+            data = json.loads(text) if text is not None else None
+        except (ValueError, RecursionError):
+            data = None
+        if source.endswith(".bak"):
+            if data is not None and not core.problems(data):
+                kept = _set_aside(root, paths.LOOP)
+                save_loop(root, core.validate(data))
+                return {"action": "restored", "from": source, "kept_corrupt_copy": kept}
+            continue
+        salvaged = core.salvage(data) if data is not None else None
+        if salvaged is not None:
+            state, fixes = salvaged
+            kept = _set_aside(root, paths.LOOP)
+            save_loop(root, state)
+            return {"action": "salvaged", "fixes": fixes[:50], "kept_corrupt_copy": kept}
+    return {"action": "set-aside", "kept_corrupt_copy": _set_aside(root, paths.LOOP),
+            "next": "Start the loop again: 'cadence loop start PLAN'."}
+
+
+def _set_aside(root: Path, name: str) -> str | None:
+    broken = root / name
     if not broken.exists():
         return None
-    broken.replace(root / (paths.STATE + ".corrupt"))
-    return paths.STATE + ".corrupt"
+    broken.replace(root / (name + ".corrupt"))
+    return name + ".corrupt"
 
 
 def rederive_state(root: Path) -> dict[str, Any]:
@@ -79,28 +133,50 @@ def rederive_state(root: Path) -> dict[str, Any]:
             state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": "adopt",
                                       "outputs": required, "reason": None}
             completed.append(s.name)
-    kept = _set_aside(root)
+    kept = _set_aside(root, paths.STATE)
     save_state(root, state)
     return {"completed": completed, "steps": len(state["steps"]), "kept_corrupt_copy": kept}
 
 
+def read_only_checks(clients: list[str]) -> list[dict[str, Any]]:
+    """A warning for each installed client that does not enforce cadence's read-only agents: the check
+    passes (nothing to repair in the project) but says the boundary is only the agent's instructions."""
+    from cadence.clients import renderer
+    return [{"name": f"read-only:{c}", "ok": True, "warning": True, "message": renderer(c).read_only_note + ".",
+             "fix": "Review what its sub-agents change, or run the read-only reviews in a client that enforces "
+                    "them (Claude Code, OpenCode)."}
+            for c in clients if renderer(c).read_only_note]
+
+
 def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
-    """Config, state and leftovers. A `.cadence/` without config (only `install` ran, or only the workflow
-    commands) gets a note in place of the config and state checks; the client checks still run."""
+    """Config, state, the loop and leftovers. A `.cadence/` without config (only `install` ran, or only the
+    workflow commands) gets a note in place of the config and state checks; the loop and client checks run."""
     if not (root / paths.CONFIG).is_file():
         if not (root / paths.DIR).is_dir():
             paths.require_project(root)
-        return {"ok": True, "repairs": [], "checks": [
-            {"name": "config", "ok": True, "skipped": True,
-             "message": f"no {paths.CONFIG}: config and state checks skipped (the pipeline is not set up; "
-                        "'cadence init' adds it beside what is here)"}, check_litter(root)]}
-    checks = [check_config(root), check_state(root)]
+        checks = [{"name": "config", "ok": True, "skipped": True,
+                   "message": f"no {paths.CONFIG}: config and state checks skipped (the pipeline is not set up; "
+                              "'cadence init' adds it beside what is here)"}, check_loop(root)]
+        repairs = []
+        if repair and not checks[1]["ok"]:
+            from cadence.project.lock import project_lock
+            with project_lock(root, "doctor --repair"):
+                repairs.append({"file": paths.LOOP, **repair_loop(root)})
+            checks[1] = check_loop(root)
+        return {"ok": all(c["ok"] for c in checks), "checks": [*checks, check_litter(root)], "repairs": repairs}
+    checks = [check_config(root), check_state(root), check_loop(root)]
     repairs = []
-    if repair and not checks[1]["ok"] and checks[0]["ok"]:
+    if repair and not (checks[1]["ok"] and checks[2]["ok"]):
         from cadence.project.lock import project_lock
         with project_lock(root, "doctor --repair"):
-            repairs.append(repair_state(root))
-        checks[1] = check_state(root)
+            if not checks[1]["ok"]:
+                try:
+                    repairs.append({"file": paths.STATE, **repair_state(root)})
+                except CadenceError as err:  # re-deriving needs a valid config
+                    repairs.append({"file": paths.STATE, "action": "failed", "message": err.message})
+            if not checks[2]["ok"]:
+                repairs.append({"file": paths.LOOP, **repair_loop(root)})
+        checks[1], checks[2] = check_state(root), check_loop(root)
     if repair:
         removed = fsio.clean_project_litter(root)
         if removed:

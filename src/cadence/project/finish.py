@@ -101,6 +101,8 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
             warnings.append(f"loop summary not included: its plan {loop['plan']} is for branch {other}")
             loop = None
     if loop and (chosen is None or loop["plan"] == chosen):
+        if chosen:
+            parts[0] = tick_tasks(parts[0], loop)
         parts.append(loopcore.summary_markdown(loop, now()).strip())
     try:
         gate = load_gate(root)
@@ -167,6 +169,7 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
                                "Fix the blockers and re-run 'cadence gate summary', or pass --force.", PRECONDITION,
                                data={"blockers": gate.get("blockers", [])})
         warnings.append("finishing despite a NO-GO gate (--force)")
+    done = _mark_plan_done(root, plan, branch, warnings)  # before staging: the new status is committed too
     st = git.status(top)
     stage, left_out = plan_stage(st)
     stage, copies = _shared_copies(top, stage, set(st["untracked"]))
@@ -258,8 +261,59 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         warnings.append("not pushed (--no-push): push, then open the PR with the command shown")
     return {"branch": branch, "base": base, "commit": commit, "committed": committed, "pushed": pushed,
             "staged": staged, "left_out": [e["path"] for e in left_out], "left_out_reasons": left_out,
-            "allowed_secrets": allowed, "plan": chosen, "issues": closes, "scope": scope, "pr": pr,
+            "allowed_secrets": allowed, "plan": chosen, "plan_done": done, "issues": closes, "scope": scope, "pr": pr,
             "body_file": str(body_path), "warnings": warnings}
+
+
+def tick_tasks(markdown: str, loop: dict[str, Any]) -> str:
+    """Tick (`- [x]`) the tasks the loop passed in a PR body's `## Tasks` section. The loop's tasks are the
+    plan's, in order; when the counts differ (the plan changed since `loop start`) nothing is ticked."""
+    import re
+    passed = [t.get("status") == "passed" for t in loop.get("tasks", [])]
+    lines = markdown.split("\n")
+    in_tasks = fence = False
+    seen: list[int] = []
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        elif not fence and line.startswith("## "):
+            in_tasks = line.strip() == "## Tasks"
+        elif in_tasks and not fence and re.match(r"[-*] \[ \]", line):
+            seen.append(i)
+    if len(seen) != len(passed):
+        return markdown
+    for i, ok in zip(seen, passed, strict=True):
+        if ok:
+            lines[i] = lines[i][:2] + "[x]" + lines[i][5:]
+    return "\n".join(lines)
+
+
+def _mark_plan_done(root: Path, plan: str | None, branch: str, warnings: list[str]) -> bool:
+    """Move the branch's plan to `status: done` when its loop finished with every task passed or skipped."""
+    from cadence.core import plan as plancore
+    from cadence.project.loop import load_loop
+    from cadence.project.plans import find_plan_for_branch, plans_dir, read_plan
+    try:
+        chosen = plan or find_plan_for_branch(root, branch)
+        loop = load_loop(root) if chosen else None
+    except CadenceError:
+        return False  # reported when the PR body is built
+    tasks = loop.get("tasks", []) if loop else []
+    if not loop or loop.get("plan") != chosen or loop.get("aborted") or not tasks or \
+            any(t.get("status") not in ("passed", "skipped") for t in tasks):
+        return False
+    path = plans_dir(root) / str(chosen)
+    try:
+        parsed = read_plan(root, path)
+    except (CadenceError, OSError) as exc:
+        warnings.append(f"plan {chosen} not marked done: {getattr(exc, 'message', exc)}")
+        return False
+    fm = dict(parsed["frontmatter"] or {})
+    if fm.get("status") == "done":
+        return False
+    fm["status"] = "done"
+    fsio.atomic_write(root, path, plancore.render_plan(fm, parsed["body"]))
+    return True
 
 
 def _shared_copies(top: Path, paths: list[str], new: set[str]) -> tuple[list[str], list[dict[str, str]]]:

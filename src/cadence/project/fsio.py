@@ -73,10 +73,20 @@ def _abs(root: Path | None, path: Path) -> Path:
     return path if path.is_absolute() or root is None else root / path
 
 
+def not_a_file(root: Path | None, path: Path) -> CadenceError:
+    rel = _rel(root, path) if root is not None else str(path)
+    return CadenceError("NOT_A_FILE", f"{rel} is a directory or another non-file, so cadence cannot write it",
+                        f"Move {rel} away (cadence writes a regular file there), then retry.", CONFLICT)
+
+
 def real_path(root: Path | None, path: Path) -> Path:
     """The path with every symlink resolved, refused unless it lies inside `root` (None: no check)."""
     path = _abs(root, path)
     real = Path(os.path.realpath(path))
+    if any(os.path.islink(q) for q in (real, *real.parents)):  # only a loop survives realpath as a link
+        if root is None:
+            raise OSError(errno.ELOOP, "symlink loop", str(path))
+        raise unsafe(root, path, "is a symlink loop")
     if root is None:
         return real
     base = Path(os.path.realpath(root))
@@ -120,7 +130,13 @@ def read_text(root: Path | None, path: Path, errors: str = "strict") -> str:
 def mkdirs(root: Path | None, path: Path) -> Path:
     """Create `path` and its missing parents inside `root`; returns the real directory."""
     real = real_path(root, path)
-    os.makedirs(real, exist_ok=True)
+    try:
+        os.makedirs(real, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        rel = _rel(root, _abs(root, path)) if root is not None else str(path)
+        raise CadenceError("NOT_A_DIRECTORY", f"{rel} (or a directory on the way) is a file, so cadence cannot "
+                           "create it", f"Move the file away (cadence needs a directory at {rel}), then retry.",
+                           CONFLICT) from None
     if root is not None:
         real_path(root, path)  # nothing was swapped for a link while creating it
     return real
@@ -161,9 +177,13 @@ def atomic_write(root: Path | None, path: Path, data: str | bytes, backup: bool 
     parent = mkdirs(root, real.parent)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        keep: int | None = stat.S_IMODE(os.stat(real, follow_symlinks=False).st_mode)
+        st = os.stat(real, follow_symlinks=False)
     except FileNotFoundError:
-        keep = None
+        keep: int | None = None
+    else:
+        if not stat.S_ISREG(st.st_mode):
+            raise not_a_file(root, _abs(root, path))
+        keep = stat.S_IMODE(st.st_mode)
     while True:
         tmp = parent / f".{real.name}.{secrets.token_hex(4)}{TMP_SUFFIX}"
         try:
@@ -295,10 +315,13 @@ def append_line(root: Path | None, path: Path, line: str) -> None:
     """Append one record with a single O_APPEND write (concurrent appenders never interleave)."""
     mkdirs(root, _abs(root, path).parent)
     data = (line.rstrip("\n") + "\n").encode("utf-8")
-    fd = _open(root, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NONBLOCK)
+    try:
+        fd = _open(root, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NONBLOCK)
+    except IsADirectoryError:
+        raise not_a_file(root, _abs(root, path)) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
+            raise not_a_file(root, _abs(root, path))
         os.write(fd, data)
         os.fsync(fd)
     finally:

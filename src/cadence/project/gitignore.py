@@ -28,6 +28,8 @@ def ensure_gitignore(root: Path) -> bool:
         text = fsio.read_bytes(root, path).decode("utf-8")
     except FileNotFoundError:
         text = ""
+    except OSError:
+        raise fsio.not_a_file(root, path) from None
     new = blocks.upsert(text, "\n".join(IGNORED), "#")
     if new == text:
         return False

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from cadence.errors import CONFLICT, CadenceError
 from cadence.project.paths import LOCK
 
 DEFAULT_WAIT = 10.0
+# How long a command waits when its caller gave no explicit `wait` (the CLI's `--wait SECONDS`).
+WAIT: ContextVar[float | None] = ContextVar("cadence_lock_wait", default=None)
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -68,6 +71,7 @@ def project_lock(root: Path, command: str, wait: float | None = None) -> Iterato
     from cadence.project.fsio import open_lock
     fd = open_lock(root, root / LOCK)
     try:
+        wait = WAIT.get() if wait is None else wait
         deadline = time.monotonic() + (DEFAULT_WAIT if wait is None else max(0.0, wait))
         delay = 0.01
         while not _try_lock(fd):

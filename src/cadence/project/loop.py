@@ -23,9 +23,12 @@ TAIL_BYTES = 4096
 
 def load_loop(root: Path) -> dict[str, Any] | None:
     """The loop state, None when there is none; corrupt or unknown state is an error (exit 3), never 'no loop'."""
-    data = read_json(root, root / LOOP, LOOP, "LOOP_CORRUPT",
-                     f"Inspect {LOOP} (a previous copy may be in {LOOP}.bak), or start over with "
-                     "'cadence loop start PLAN --force'.")
+    try:
+        data = read_json(root, root / LOOP, LOOP, "LOOP_CORRUPT",
+                         f"Run 'cadence doctor --repair', inspect {LOOP} (a previous copy may be in {LOOP}.bak), "
+                         "or start over with 'cadence loop start PLAN --force'.")
+    except RecursionError:
+        raise core.corrupt("nested too deeply to be a loop file") from None
     if data is None:
         return None
     return core.validate(data)
@@ -171,8 +174,10 @@ def status_loop(root: Path) -> dict[str, Any]:
     return _view(state)
 
 
+# A line can only count when it has a digit, or is a go test case / package line or a unittest verdict.
+_MARKERS = (*(bytes([d]) for d in b"0123456789"), b"--- ", b"ok", b"FAIL", b"OK", b"?")  # each a memchr scan
 GRACE_S = 1.0   # after the command exits, how long output from children it left behind is still read
-CHUNK = 65536
+CHUNK = 1 << 20
 
 
 class Output:
@@ -191,25 +196,34 @@ class Output:
         self.tail += chunk
         if len(self.tail) > 2 * TAIL_BYTES:
             del self.tail[:-TAIL_BYTES]
-        *lines, rest = chunk.split(b"\n")
         room = self.counts.LINE_MAX
-        for line in lines:
-            self._line += line[:max(0, room - len(self._line))]
-            self.counts.feed(self._line.decode("utf-8", errors="replace"))
-            self._line.clear()
-        self._line += rest[:max(0, room - len(self._line))]
+        first, newline, rest = chunk.partition(b"\n")
+        self._line += first[:max(0, room - len(self._line))]
+        if not newline:
+            return
+        self._flush()
+        body, _, last = rest.rpartition(b"\n")
+        if any(m in body for m in _MARKERS):  # chunks of lines no runner summary could match are skipped
+            for line in body.split(b"\n"):
+                self.counts.feed(line[:room].decode("utf-8", errors="replace"))
+        self._line += last[:room]
+
+    def _flush(self) -> None:
+        self.counts.feed(self._line.decode("utf-8", errors="replace"))
+        self._line.clear()
 
     def note(self, text: str) -> None:
         self.feed(text.encode())
 
     def text(self) -> str:
         if self._line:
-            self.counts.feed(self._line.decode("utf-8", errors="replace"))
-            self._line.clear()
+            self._flush()
         return bytes(self.tail[-TAIL_BYTES:]).decode("utf-8", errors="ignore")
 
 
 def _kill_group(pgid: int) -> None:
+    if not hasattr(os, "killpg"):  # pragma: no cover - POSIX process groups only (cadence's CI is Linux)
+        return
     try:
         os.killpg(pgid, signal.SIGKILL)
     except OSError:  # the group is already gone
@@ -235,6 +249,11 @@ def run_command(command: str, cwd: Path, timeout: float) -> dict[str, Any]:
     assert proc.stdout is not None
     out = Output()
     fd = proc.stdout.fileno()
+    try:  # a larger pipe: fewer wake-ups for chatty commands (Linux)
+        import fcntl
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), CHUNK)
+    except OSError:
+        pass
     code: int | None = None
     try:
         deadline = started + timeout

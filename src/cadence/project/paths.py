@@ -62,8 +62,8 @@ def contained(root: Path, rel: str | os.PathLike[str], what: str = "path") -> Pa
     raw = str(rel)
     if "\x00" in raw or raw.strip() == "":
         raise CadenceError("INVALID_PATH", f"invalid {what}: {raw!r}", "Give a path inside the project.", USAGE)
-    candidate = (root / raw).resolve()
-    base = root.resolve()
+    candidate = Path(os.path.realpath(root / raw))  # never raises on a symlink loop (opening it is refused)
+    base = Path(os.path.realpath(root))
     if candidate != base and base not in candidate.parents:
         raise CadenceError("PATH_OUTSIDE_PROJECT", f"{what} {raw!r} is outside the project {base}",
                            "Only paths inside the repository are allowed.", USAGE)

@@ -251,7 +251,7 @@ def _knowledge_for(proj: Project, step: Any, depth: int) -> list[Any]:
     from cadence.core.frontmatter import FrontmatterError, split
     from cadence.core.predicate import PredicateError, evaluate
     facts = {**proj.config, "run": {"depth": depth, "step": step.name, "category": step.category,
-                                    "stateless": step.stateless}}
+                                    "stateless": step.stateless, "knowledge": list(step.knowledge)}}
     names: list[str] = step.knowledge
     out = []
     for name in names:
@@ -553,9 +553,13 @@ def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float
         state = load_state(proj.root)
         reopened = []
         for s in proj.pipeline.steps.values():
-            if s.phase in phases and state["steps"].get(s.name, {}).get("status") == "completed":
+            entry = state["steps"].get(s.name, {})
+            if s.phase in phases and entry.get("status") == "completed":
                 state["steps"][s.name] = {"status": "pending", **({"rework_depth": depth} if depth else {})}
                 reopened.append(s.name)
+                if depth and isinstance(entry.get("depth"), int) and depth < entry["depth"]:
+                    proj.warnings.append(f"depth-downgrade: {s.name} was completed at depth {entry['depth']}; "
+                                         f"the rework at depth {depth} may drop what the deeper run produced")
         _save(proj, state)
         proj._state = state
     return {"phases": phases, "steps": reopened, "depth": depth,

@@ -26,7 +26,7 @@ def plan_path(root: Path, name: str) -> Path:
     fname = name if name.endswith(".md") else name + ".md"
     base = plans_dir(root)
     path = contained(root, f"{PLANS}/{fname}", "plan")
-    if path.parent != base.resolve():
+    if path.parent != Path(os.path.realpath(base)):
         raise CadenceError("INVALID_NAME", f"invalid plan name: {name!r}", "Give a file name from 'cadence plan list'.",
                            USAGE)
     return path

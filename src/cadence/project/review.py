@@ -30,24 +30,29 @@ def change_scope(root: Path, files: list[str] | None = None, base: str | None = 
 
 
 def _relative(root: Path, path: str) -> str:
-    """An absolute path inside the repository (or the project) is classified by its repository-relative form:
-    the directories above the repository (`/home/me/tests/app/…`) must not decide its tier."""
-    if not path.startswith("/"):
-        return path
+    """A given path in its repository-relative form, so the directories above the repository
+    (`/home/me/tests/app/…`) never decide its tier; a path outside the repository is refused (exit 1):
+    it is no change of this repository, and nothing outside is ever classified."""
     import os
-
-    from cadence.vcs import git
-    top = git.toplevel(root) if (root / ".git").exists() or git.is_repo(root) else None
-    for base in (top, root):
-        if base is None:
-            continue
-        try:
-            rel = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
-        except ValueError:
-            continue
-        if not rel.startswith(".."):
-            return rel.replace(os.sep, "/")
-    return path
+    import posixpath
+    if not path.startswith("/"):
+        norm = posixpath.normpath(path) if path else path
+        if norm != ".." and not norm.startswith("../"):
+            return norm
+    else:
+        from cadence.vcs import git
+        top = git.toplevel(root) if (root / ".git").exists() or git.is_repo(root) else None
+        for base in (top, root):
+            if base is None:
+                continue
+            try:
+                rel = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
+            except ValueError:
+                continue
+            if rel != ".." and not rel.startswith(".." + os.sep):
+                return rel.replace(os.sep, "/")
+    raise CadenceError("PATH_OUTSIDE_PROJECT", f"{path[:200]!r} is outside the repository",
+                       "Give paths inside the repository, relative to its top level.", USAGE)
 
 
 _GATE_FIX = f"Delete {GATE} or re-run 'cadence gate summary --report AGENT=FILE …'."

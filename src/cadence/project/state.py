@@ -7,7 +7,7 @@ from datetime import UTC
 from pathlib import Path
 
 from cadence import __version__
-from cadence.errors import CONFLICT, CadenceError
+from cadence.errors import CONFLICT, CadenceError, shown
 from cadence.project.paths import STATE
 
 TYPE_CHECKING = False
@@ -88,20 +88,96 @@ def _corrupt(path: str, why: str) -> CadenceError:
                         "the outputs on disk.", CONFLICT)
 
 
-def parse_state(text: str, label: str = STATE) -> dict[str, Any]:
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# The typed fields of a step entry: (check, what the field must be). None is allowed for all but `outputs`.
+FIELD_TYPES: dict[str, tuple[Any, str]] = {
+    "at": (lambda v: v is None or isinstance(v, str), "a timestamp string or null"),
+    "depth": (lambda v: v is None or (_is_int(v) and 1 <= v <= 5), "an integer from 1 to 5 or null"),
+    "rework_depth": (lambda v: v is None or (_is_int(v) and 1 <= v <= 5), "an integer from 1 to 5 or null"),
+    "source": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "outputs": (lambda v: isinstance(v, list) and all(isinstance(o, str) for o in v), "a list of strings"),
+    "reason": (lambda v: v is None or isinstance(v, str), "a string or null"),
+}
+
+
+TOP_TEXT = ("cadence", "methodology", "mode", "created")  # top-level fields that must be strings when present
+
+
+def top_problems(state: dict[str, Any]) -> list[str]:
+    return [f"{k}: expected a string, found {shown(state[k])}" for k in TOP_TEXT
+            if k in state and not isinstance(state[k], str)]
+
+
+def entry_problems(name: str, entry: Any) -> list[str]:
+    """What is wrong with one step entry, each as `steps.NAME.FIELD: …` (empty when it is well formed)."""
+    where = f"steps.{name if len(name) <= 60 else name[:59] + '…'}"
+    if not isinstance(entry, dict):
+        return [f"{where}: expected an object, found {shown(entry)}"]
+    out = []
+    if entry.get("status") not in STATUSES:
+        out.append(f"{where}.status: {shown(entry.get('status'))} is not one of {', '.join(STATUSES)}")
+    for key, (ok, what) in FIELD_TYPES.items():
+        if key in entry and not ok(entry[key]):
+            out.append(f"{where}.{key}: expected {what}, found {shown(entry[key])}")
+    return out
+
+
+def _decode(text: str, label: str) -> Any:
     try:
-        state = json.loads(text)
+        return json.loads(text)
     except ValueError as exc:
         raise _corrupt(label, f"invalid JSON ({exc})") from None
+    except RecursionError:
+        raise _corrupt(label, "nested too deeply to be a state file") from None
+
+
+def parse_state(text: str, label: str = STATE) -> dict[str, Any]:
+    state = _decode(text, label)
     if not isinstance(state, dict) or not isinstance(state.get("steps"), dict):
         raise _corrupt(label, "expected an object with a 'steps' mapping")
     if state.get("schema") != SCHEMA:
-        raise _corrupt(label, f"unsupported schema {state.get('schema')!r} (expected {SCHEMA})")
+        raise _corrupt(label, f"unsupported schema {shown(state.get('schema'))} (expected {SCHEMA})")
+    problems = top_problems(state)
     for name, entry in state["steps"].items():
-        if not isinstance(entry, dict) or entry.get("status") not in STATUSES:
-            raise _corrupt(label, f"step {name!r} has no valid status")
+        problems += entry_problems(name, entry)
+    if problems:
+        raise _corrupt(label, "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3
+                                                         else ""))
     migrate(state)
     return state
+
+
+def salvage_state(text: str) -> tuple[dict[str, Any], list[str]] | None:
+    """Keep what is well formed in a state file that parses as JSON: a bad step entry is reset to pending,
+    a bad field to its default. None when there is nothing to keep (not JSON, no `steps` mapping)."""
+    try:
+        state = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(state, dict) or not isinstance(state.get("steps"), dict):
+        return None
+    fixes = [p + " (removed)" for p in top_problems(state)]
+    for k in TOP_TEXT:
+        if k in state and not isinstance(state[k], str):
+            del state[k]
+    if state.get("schema") != SCHEMA:
+        fixes.append(f"schema: {shown(state.get('schema'))} → {SCHEMA}")
+        state["schema"] = SCHEMA
+    steps: dict[str, Any] = {}
+    for name, entry in state["steps"].items():
+        problems = entry_problems(name, entry)
+        if problems and (not isinstance(entry, dict) or entry.get("status") not in STATUSES):
+            entry = {"status": "pending"}  # no trustworthy status: the whole entry is reset
+        elif problems:
+            entry = {k: v for k, v in entry.items() if k not in FIELD_TYPES or FIELD_TYPES[k][0](v)}
+        fixes += [p + " (reset)" for p in problems]
+        steps[str(name)] = entry
+    state["steps"] = steps
+    migrate(state)
+    return normalise(state), fixes
 
 
 def load_state(root: Path) -> dict[str, Any]:

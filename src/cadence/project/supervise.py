@@ -20,7 +20,10 @@ import sys
 def main(argv: list[str]) -> int:
     devnull = os.open(os.devnull, os.O_RDONLY)
     try:
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0)])
+        # Python ignores SIGPIPE; the command gets the default back (as subprocess's restore_signals does)
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0)],
+                              setsigdef=[s for s in (getattr(signal, "SIGPIPE", None), getattr(signal, "SIGXFSZ", None))
+                                         if s is not None])
     except FileNotFoundError:
         sys.stdout.write(f"command not found: {argv[0]}\n")
         return 127

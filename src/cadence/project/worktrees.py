@@ -66,7 +66,7 @@ def copy_includes(main: Path, dest: Path, warnings: list[str]) -> list[str]:
         for src in matches:
             try:
                 rsrc = src.resolve()
-            except OSError:
+            except (OSError, RuntimeError):  # RuntimeError: a symlink loop
                 continue
             relp = src.relative_to(main)
             if main_r not in rsrc.parents or relp.parts[0] in (".git", WORKTREES):
@@ -158,7 +158,7 @@ def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str
 def list_worktrees(root: Path) -> list[dict[str, Any]]:
     from cadence.vcs import git
     main = _main_root(root)
-    base = (main / WORKTREES).resolve()
+    base = Path(os.path.realpath(main / WORKTREES))  # never raises on a symlink loop
     out = []
     for wt in git.worktree_list(main):
         p = Path(str(wt["path"])).resolve()

@@ -23,17 +23,22 @@ call advances the script like a successful one. A step is
 CANDIDATES is a name or a list of names. `cadence:NAME` is cadence's MCP tool NAME, matched by suffix
 whatever the client's prefix (`mcp__cadence__`, `cadence_`, `mcp_cadence_`, Codex's `mcp__cadence`
 namespace); any other name is one of the client's own tools, matched exactly (`Write`, `write`,
-`write_file`, `exec_command`…). A candidate may be an object `{"name": …, "args": {…}}` to give
-that client's tool its own arguments. `"force": true` calls the first candidate even when the client
-does not offer it (a model that tries a tool it was not given). `"clients": ["codex", …]` keeps a step
-for those clients only. A request with no tools (titles, summaries) or past the last step gets text.
-`{RESULT}` in a text step is replaced by the output of the last tool result the request holds.
+`write_file`, `exec_command`, `Task`, `spawn_agent`…). A candidate may be an object
+`{"name": …, "args": {…}, "clients": [...]}` to give that client's tool its own arguments. With
+`"force": true` the first candidate for this client is called even when the client does not offer it
+(a model trying a tool it was not given). `"clients": ["codex", …]` on a step keeps it for those
+clients only. When Claude Code offers `WaitForMcpServers` instead of the cadence tool a step wants (the
+server is still starting), the fake calls that first. A request with no tools (titles, summaries) or
+past the last step gets text.
+`{RESULT}` in a text step is replaced by the output of the last tool result the request holds, and an
+argument `"{LAST:key}"` by the value of `key` in that output (an id the client made up).
 """
 
 from __future__ import annotations
 
 import http.server
 import json
+import re
 import sys
 from typing import Any
 
@@ -46,6 +51,7 @@ else:  # one call, then its result
         {"call": [f"cadence:{sys.argv[3]}", sys.argv[3]], "args": json.loads(sys.argv[4])},
         {"text": "RESULT:{RESULT}"}]}]}
 
+WAIT = "WaitForMcpServers"  # Claude Code offers it while an MCP server is still starting; its results do not count
 PREFIX = {"claude": "mcp__cadence__", "opencode": "cadence_", "gemini": "mcp_cadence_", "codex": ""}
 
 
@@ -70,9 +76,12 @@ def results(client: str, body: dict[str, Any]) -> list[str]:
     """The outputs of the tool results the request holds, in order."""
     out = []
     if client == "claude":
+        waits = set()
         for m in body.get("messages", []):
             for c in m.get("content", []) if isinstance(m.get("content"), list) else []:
-                if isinstance(c, dict) and c.get("type") == "tool_result":
+                if isinstance(c, dict) and c.get("type") == "tool_use" and c.get("name") == WAIT:
+                    waits.add(c.get("id"))
+                elif isinstance(c, dict) and c.get("type") == "tool_result" and c.get("tool_use_id") not in waits:
                     out.append(_text(c.get("content")))
     elif client == "opencode":
         out = [_text(m.get("content")) for m in body.get("messages", []) if m.get("role") == "tool"]
@@ -110,14 +119,18 @@ def decide(client: str, raw: str, body: dict[str, Any]) -> tuple[str, int, dict[
     step = steps[index]
     if "text" in step:
         return conv["name"], index, {"text": step["text"].replace("{RESULT}", outputs[-1] if outputs else "")}
-    for cand in step["call"] if isinstance(step["call"], list) else [step["call"]]:
+    cands = [c for c in (step["call"] if isinstance(step["call"], list) else [step["call"]])
+             if not isinstance(c, dict) or client in c.get("clients", [client])]
+    for cand in cands:
         name, args = (cand["name"], cand.get("args", step.get("args", {}))) if isinstance(cand, dict) \
             else (cand, step.get("args", {}))
         found = _find(name, tools)
         if found:
-            return conv["name"], index, {"call": found[0], "namespace": found[1], "args": args}
-    if step.get("force"):
-        first = step["call"][0] if isinstance(step["call"], list) else step["call"]
+            return conv["name"], index, {"call": found[0], "namespace": found[1], "args": fill(args, outputs)}
+    if any(str(c).startswith("cadence:") for c in _names(step)) and (WAIT, None) in tools:
+        return conv["name"], index, {"call": WAIT, "namespace": None, "args": {}}  # the server is still starting
+    if step.get("force") and cands:
+        first = cands[0]
         name, args = (first["name"], first.get("args", step.get("args", {}))) if isinstance(first, dict) \
             else (first, step.get("args", {}))
         if name.startswith("cadence:"):
@@ -127,6 +140,25 @@ def decide(client: str, raw: str, body: dict[str, Any]) -> tuple[str, int, dict[
         return conv["name"], index, {"call": name, "namespace": None, "args": args}
     names = sorted(n for n, _ in tools)
     return conv["name"], index, {"text": f"NO TOOL among {step['call']} in {names}"}
+
+
+def fill(value: Any, outputs: list[str]) -> Any:
+    """`{LAST:key}` in an argument: the string value of `key` in the last tool output (an id a client made up,
+    such as the agent Codex's spawn_agent started)."""
+    if isinstance(value, str) and value.startswith("{LAST:") and value.endswith("}"):
+        key = re.escape(value[6:-1])
+        found = re.search(r'\\?"' + key + r'\\?"\s*:\s*\\?"([^"\\]+)', outputs[-1] if outputs else "")
+        return found.group(1) if found else ""
+    if isinstance(value, list):
+        return [fill(v, outputs) for v in value]
+    if isinstance(value, dict):
+        return {k: fill(v, outputs) for k, v in value.items()}
+    return value
+
+
+def _names(step: dict[str, Any]) -> list[str]:
+    calls = step["call"] if isinstance(step["call"], list) else [step["call"]]
+    return [c["name"] if isinstance(c, dict) else c for c in calls]
 
 
 def _matches(match: str | list[str], raw: str) -> bool:
@@ -196,9 +228,6 @@ def responses(body: dict[str, Any], reply: dict[str, Any], call_id: str) -> byte
     if "text" in reply:
         item = {"type": "message", "id": "msg_" + call_id, "role": "assistant", "status": "completed",
                 "content": [{"type": "output_text", "text": reply["text"], "annotations": []}]}
-    elif reply["call"] == "apply_patch" and _custom(body, "apply_patch"):
-        item = {"type": "custom_tool_call", "id": "ctc_" + call_id, "call_id": "call_" + call_id,
-                "name": "apply_patch", "input": reply["args"].get("input", ""), "status": "completed"}
     else:
         item = {"type": "function_call", "id": "fc_" + call_id, "call_id": "call_" + call_id, "name": reply["call"],
                 "arguments": json.dumps(reply["args"]), "status": "completed"}
@@ -209,10 +238,6 @@ def responses(body: dict[str, Any], reply: dict[str, Any], call_id: str) -> byte
                 ("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item}),
                 ("response.completed", {"type": "response.completed",
                                         "response": {"id": rid, "output": [item], "usage": usage}})])
-
-
-def _custom(body: dict[str, Any], name: str) -> bool:
-    return any(t.get("type") == "custom" and t.get("name") == name for t in body.get("tools", []))
 
 
 def gemini(reply: dict[str, Any], stream: bool) -> bytes:
