@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -150,19 +151,35 @@ class Demo:
         if not self.ctx.json:
             print(f"{paint('▶', '36')} {text}" + (f"\n    {detail}" if detail else ""), flush=True)
 
-    def cadence(self, title: str, *args: str, show: str = "") -> Any:
+    def call(self, *args: str) -> tuple[int, dict[str, Any]]:
         proc = subprocess.run([sys.executable, "-m", "cadence", "--root", str(self.root), *args, "--json"],
                               capture_output=True, text=True, env=self.env, check=False)
         try:
             env = json.loads(proc.stdout)
         except ValueError:
             env = {"ok": False, "error": {"message": proc.stderr.strip() or proc.stdout.strip()}}
-        self.log.append({"command": "cadence " + " ".join(args), "exit_code": proc.returncode})
-        if not env.get("ok"):
-            raise RuntimeError(f"cadence {' '.join(args)} failed (exit {proc.returncode}): "
+        self.log.append({"command": shlex.join(["cadence", *args]), "exit_code": proc.returncode})
+        return proc.returncode, env
+
+    def cadence(self, title: str, *args: str, show: str = "", exit_code: int = 0) -> Any:
+        """Run one command (printed so that it can be copied); anything but `exit_code` fails the demo
+        (an expected non-zero exit still carries its result in the envelope's data)."""
+        code, env = self.call(*args)
+        if code != exit_code or (not env.get("ok") and (exit_code == 0 or env.get("data") is None)):
+            raise RuntimeError(f"{shlex.join(['cadence', *args])} failed (exit {code}): "
                                f"{(env.get('error') or {}).get('message')}")
-        self.say(f"{title}  $ cadence {' '.join(args)}", show)
+        self.say(f"{title}  $ {shlex.join(['cadence', *args])}", show)
         return env["data"]
+
+    def refused(self, title: str, *args: str) -> dict[str, Any]:
+        """Run a command that cadence must refuse, and show the refusal."""
+        code, env = self.call(*args)
+        if env.get("ok") or code == 0:
+            raise RuntimeError(f"{shlex.join(['cadence', *args])} was accepted; cadence should have refused it")
+        err = env.get("error") or {}
+        self.say(f"{title}  $ {shlex.join(['cadence', *args])}",
+                 f"{paint('✗ refused', '31')} (exit {code}, {err.get('code')}): {err.get('message')}")
+        return dict(err)
 
     def write(self, rel: str, text: str) -> None:
         path = self.root / rel
@@ -215,6 +232,13 @@ class Demo:
                             f"{sys.executable} -m unittest -q", "--build", "", "--lint", "")
         self.say(f"  current task: {loop['current']['description']}")
 
+        self.write("tests/test_toollib.py", TESTS_TASK1)  # the tests first: they fail until the code exists
+        red = self.cadence("verify the new tests before the code: red", "loop", "verify", exit_code=2)
+        ev = red["evidence"][-1]
+        counts = ev.get("counts") or {}
+        self.say(f"  {ev['command']} → exit {ev['exit_code']}"
+                 + (f" ({counts.get('failed', 0)} failed)" if counts else "") + "; 'loop verify' exits 2 when red")
+        refusal = self.refused("claim the task passed anyway", "loop", "report", "pass", "--detail", "done")
         for code, tests, detail in ((CODE_TASK1, TESTS_TASK1, "due dates stored; 2 tests cover both ACs"),
                                     (CODE_TASK2, TESTS_TASK2, "overdue() added; 1 test covers the AC")):
             self.write("toollib/__init__.py", code)
@@ -222,7 +246,7 @@ class Demo:
             verified = self.cadence("verify: cadence runs the tests itself", "loop", "verify")
             ev = verified["evidence"][-1]
             self.say(f"  {ev['command']} → exit {ev['exit_code']} in {ev['duration_s']:.2f}s")
-            self.cadence("report the task passed (refused without green evidence)", "loop", "report", "pass",
+            self.cadence("report the task passed (accepted: the last verify is green)", "loop", "report", "pass",
                          "--detail", detail)
         summary = self.cadence("loop summary", "loop", "summary")
         self.say("  " + summary["markdown"].strip().splitlines()[0])
@@ -241,8 +265,8 @@ class Demo:
                  f"missing: {missing})")
         finish = self.cadence("finish: stage safely, commit (no push in the demo)", "finish", "--message",
                               "feat: due dates for loans", "--no-push")
-        self.say(f"  commit {str(finish['commit'])[:10]} on {finish['branch']}; PR command: "
-                 f"{finish['pr']['command'][:90]}…")
+        self.say(f"  commit {str(finish['commit'])[:10]} on {finish['branch']}; the pull request would be opened with:",
+                 str(finish["pr"]["command"]))
 
         rendered = sorted({p.relative_to(self.root).parts[0] for p in self.root.rglob("*")
                            if p.is_file() and p.relative_to(self.root).parts[0] in
@@ -253,9 +277,9 @@ class Demo:
         self.say("started the MCP server and listed its tools",
                  ", ".join(f"{tier}: {n}" for tier, n in tools.items()))
         dash = self.cadence("write the dashboard", "dashboard", "--output", str(self.scratch / "dashboard.html"))
-        self.say(f"  {dash.get('output', self.scratch / 'dashboard.html')}")
         return {"root": str(self.root), "plan": plan, "gate": gate["recommendation"], "gate_missing": gate["missing"],
-                "commit": finish["commit"], "mcp_tools": tools, "steps": self.log}
+                "commit": finish["commit"], "mcp_tools": tools, "steps": self.log, "refused": refusal,
+                "dashboard": dash.get("output", str(self.scratch / "dashboard.html"))}
 
     def _mcp_tools(self) -> dict[str, int]:
         """Connect the official MCP client to `cadence mcp` over stdio, once per tier."""
@@ -290,10 +314,14 @@ def run_demo(ctx: Context, keep: bool = False) -> tuple[dict[str, Any], str]:
         raise CadenceError("DEMO_FAILED", str(exc), f"The demo repository is kept at {root} for inspection.",
                            ASSEMBLY, data={"steps": demo.log}) from None
     if keep:
-        demo.say("kept the demo repository", str(root))
+        demo.say("kept the demo repository and its dashboard", f"{root}\n    {data['dashboard']}")
     else:
         shutil.rmtree(base, ignore_errors=True)
-        data["root"] = None
-    closing = (f"{paint('✓', '32')} demo complete: the pipeline, a verified loop, a {data['gate']} gate and a local "
-               "commit, rendered for four clients and served over MCP.\n  In your own repository: cadence init")
+        data["root"] = data["dashboard"] = None
+    closing = (f"{paint('✓', '32')} demo complete: the pipeline, a verified loop (one red verify, one refused claim), "
+               f"a {data['gate']} gate and a local commit, rendered for four clients and served over MCP.")
+    if not keep:
+        closing += ("\n  The throwaway repository and its dashboard were removed; 'cadence demo --keep' keeps them "
+                    "to look around (cd into it, run 'cadence status', open the dashboard).")
+    closing += "\n  In your own repository: cadence init (see the README's 'first five minutes')"
     return data, closing

@@ -363,7 +363,8 @@ def test_doctor_reports_modified_missing_and_legacy_formats(project: Path) -> No
     assert ".claude/agents/architect.md" in checks["manifest"]["message"]
     assert ".codex/agents/fix.toml" in checks["manifest"]["message"]
     assert not checks["format:codex"]["ok"] and ".codex/prompts" in checks["format:codex"]["message"]
-    assert checks["mcp-server"]["ok"]
+    mcp = [c for n, c in checks.items() if n.startswith("mcp:")]
+    assert mcp and all(c["ok"] for c in mcp)
     human = cli("--root", str(project), "doctor", "--no-server")
     assert human.code == 3 and "✗ manifest" in human.out and "✗ format:codex" in human.out  # the report: stdout
     assert "DOCTOR_PROBLEMS" in human.err and "manifest" in human.err and len(human.err.splitlines()) <= 3

@@ -3,6 +3,7 @@
 import os
 import pty
 import select
+import signal
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,14 @@ def converse(args: list[str], answers: list[tuple[str, str]], cwd: Path, timeout
             expect, reply = pending.pop(0)
             out += b"\x00"  # marks how far the conversation has been answered
             os.write(fd, reply.encode() + b"\n")
-    _, status = os.waitpid(pid, 0)
+    done, status = os.waitpid(pid, os.WNOHANG)
+    grace = time.monotonic() + 5
+    while not done and time.monotonic() < grace:
+        time.sleep(0.05)
+        done, status = os.waitpid(pid, os.WNOHANG)
+    if not done:  # still waiting for an answer that never came: the test fails instead of hanging
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out.replace(b"\x00", b"").decode(errors="replace")
 
 
@@ -52,7 +60,7 @@ def test_wizard_asks_type_settings_and_clients(repo):
 
 def test_wizard_skips_questions_answered_by_flags(repo):
     code, out = converse(["init", "--methodology", "deep", "--clients", "claude", "--web-rendering", "ssr"],
-                         [("Deploy target", "3"), ("Real-time needs", ""), ("How do users authenticate", "4")], repo)
+                         [("Deploy target", "2"), ("Real-time needs", ""), ("How do users authenticate", "4")], repo)
     assert code == 0, out
     assert "Methodology" not in out and "Project type" not in out and "AI clients" not in out
     cfg = (repo / ".cadence/config.yml").read_text()

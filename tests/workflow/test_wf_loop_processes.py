@@ -113,7 +113,7 @@ def test_killing_cadence_leaves_no_orphan(repo: Path, how: str) -> None:
         time.sleep(0.05)
     assert not any(_alive(p) for p in pids), f"left behind after {how}: {pids}"
     if how == "SIGINT":
-        assert proc.returncode == 4 and json.loads(out)["error"]["code"] == "INTERRUPTED"
+        assert proc.returncode == 130 and json.loads(out)["error"]["code"] == "INTERRUPTED"
 
 
 def test_red_verify_exits_2_and_green_exits_0(repo: Path) -> None:

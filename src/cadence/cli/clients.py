@@ -247,17 +247,19 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
             plan = install(root, d["clients"], "project", dry_run=True)
             todo = [p["path"] for p in plan["plan"] if p["action"] in ("create", "update", "remove")]
             if todo:
-                checks.append({"name": "up-to-date", "ok": True, "message": f"{len(todo)} file(s) differ from what "
-                               f"this cadence renders ({', '.join(todo[:3])}{'…' if len(todo) > 3 else ''}); "
+                checks.append({"name": "up-to-date", "ok": True, "warning": True,
+                               "message": f"{len(todo)} file(s) differ from what this cadence renders "
+                               f"({', '.join(todo[:3])}{'…' if len(todo) > 3 else ''}); "
                                "run 'cadence install' to update"})
         except CadenceError as err:
             checks.append({"name": "up-to-date", "ok": False, "message": err.message, "fix": err.hint})
         if d["stale"]:
-            checks.append({"name": "version", "ok": True, "message": f"{len(d['stale'])} artifact(s) from another "
-                           "cadence version; 'cadence install' upgrades them"})
+            checks.append({"name": "version", "ok": True, "warning": True,
+                           "message": f"{len(d['stale'])} artifact(s) from another cadence version; "
+                           "'cadence install' upgrades them"})
         if d["pending"]:
-            checks.append({"name": "pending", "ok": True, "message": "new versions waiting beside your edits: "
-                           + ", ".join(d["pending"][:5])})
+            checks.append({"name": "pending", "ok": True, "warning": True,
+                           "message": "new versions waiting beside your edits: " + ", ".join(d["pending"][:5])})
     for item in d["legacy"]:
         checks.append({"name": f"format:{item['client']}", "ok": False, "message": f"{item['path']}: {item['message']}",
                        "fix": "Move or delete the legacy files; cadence renders the current format."})
@@ -275,7 +277,8 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
         r = renderer(c)
         path = shutil.which(r.binary)
         if not path:
-            checks.append({"name": f"client:{c}", "ok": True, "message": f"{r.title}: '{r.binary}' not on PATH "
+            checks.append({"name": f"client:{c}", "ok": True, "warning": True,
+                           "message": f"{r.title}: '{r.binary}' not on PATH "
                            "(files are installed; install the client to use them)"})
             continue
         try:
@@ -289,25 +292,68 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
     from cadence.project.doctor import read_only_checks
     checks += read_only_checks(d["clients"])
     if server and d["installed"]:
-        checks.append(server_check(root))
+        checks += server_checks(root, [c for c in ORDER if c in d["clients"]])
     return checks, repairs
 
 
-def server_check(root: Path) -> dict[str, Any]:
-    """Start `cadence mcp` and ask for tools/list over stdio."""
+def server_checks(root: Path, clients: list[str]) -> list[dict[str, Any]]:
+    """Start the MCP server exactly as each installed client's config says, and ask it for tools/list.
+
+    Clients that register the same command share one probe."""
+    import shlex
+
     from cadence.clients.probe import list_tools
-    try:
-        res = list_tools(root)
-    except CadenceError as err:
-        return {"name": "mcp-server", "ok": False, "message": err.message, "fix": err.hint}
-    return {"name": "mcp-server", "ok": True,
-            "message": f"answers tools/list ({len(res['tools'])} tools, {res['seconds']:.1f}s)"}
+    from cadence.project.doctor import command_problem, registered_servers
+    fix = ("Run 'cadence install' again (it writes an absolute interpreter path when 'cadence' is not on PATH), "
+           "or set CADENCE_MCP_COMMAND to an absolute command before it.")
+    checks: list[dict[str, Any]] = []
+    probed: dict[tuple[str, ...], dict[str, Any]] = {}
+    for reg in registered_servers(root, clients):
+        name = f"mcp:{reg['client']}"
+        if "error" in reg:
+            checks.append({"name": name, "ok": False, "message": reg["error"], "fix": fix})
+            continue
+        command = reg["command"]
+        shown = shlex.join(command)
+        problem = command_problem(command)
+        if problem and problem[0] == "fail":
+            checks.append({"name": name, "ok": False, "message": f"{reg['file']} runs {shown}: {problem[1]}",
+                           "fix": fix})
+            continue
+        key = tuple(command)
+        if key not in probed:
+            tier, base = "standard", command  # the probe adds its own --tools and --root
+            if "--tools" in command[:-1]:
+                i = command.index("--tools")
+                tier, base = command[i + 1], command[:i] + command[i + 2:]
+            try:
+                res = list_tools(root, tier, command=base)
+                probed[key] = {"ok": True, "message": f"answers tools/list ({len(res['tools'])} tools, "
+                               f"{res['seconds']:.1f}s)"}
+            except CadenceError as err:
+                probed[key] = {"ok": False, "message": err.message, "fix": err.hint}
+        res = probed[key]
+        check = {"name": name, "ok": res["ok"], "message": f"{reg['file']} runs {shown}: {res['message']}"}
+        if not res["ok"]:
+            check["fix"] = res["fix"]
+        elif problem:
+            check.update(warning=True, message=check["message"] + f"; but {problem[1]}", fix=fix)
+        checks.append(check)
+    return checks
 
 
-def mark(check: dict[str, Any]) -> str:
-    if not check["ok"]:
-        return paint("✗", "31")
-    return paint("!", "33") if check.get("warning") else paint("✓", "32")
+def check_line(c: dict[str, Any]) -> str:
+    """✓ fine, ! works but needs attention, ✗ failed, – not checked (and why)."""
+    if not c["ok"]:
+        sym = paint("✗", "31")
+    elif c.get("warning"):
+        sym = paint("!", "33")
+    elif c.get("skipped"):
+        sym = paint("–", "2")
+    else:
+        sym = paint("✓", "32")
+    fix = c.get("fix") if not c["ok"] or c.get("warning") else None
+    return f"{sym} {c['name']}: {c['message']}" + (f"\n    fix: {fix}" if fix else "")
 
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
@@ -318,8 +364,7 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     data["checks"] += checks
     data["repairs"] += repairs
     data["ok"] = all(c["ok"] for c in data["checks"])
-    lines = [f"{mark(c)} {c['name']}: {c['message']}"
-             + ("" if c["ok"] and not c.get("warning") else f"\n    fix: {c.get('fix', '')}") for c in data["checks"]]
+    lines = [check_line(c) for c in data["checks"]]
     for r in data["repairs"]:
         if r["action"] in ("reinstalled", "cleaned"):
             what = "reinstalled" if r["action"] == "reinstalled" else "removed"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.cli.output import Context, paint
-from cadence.core.settings import CLIENTS, METHODOLOGIES, TYPES, TYPES_BY_NAME
+from cadence.core.settings import CLIENTS, METHODOLOGIES, TYPES, TYPES_BY_NAME, ProjectType, Setting
 from cadence.errors import DECISION, USAGE, CadenceError
 
 CARRIED_FILES = ("decisions.jsonl", "manifest.json", "loop.json", "gate.json")
@@ -43,11 +43,12 @@ def add_init(p: argparse.ArgumentParser) -> None:
                 group.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
                                    help=f"{s.help} (default {str(s.default).lower()})")
             elif s.kind == "list":
-                vals = ", ".join(s.values) or "e.g. en,fr-CA"
+                vals = f": {', '.join(s.values)}" if s.values else ""
                 group.add_argument(flag, dest=dest, action="append", metavar="VALUES",
-                                   help=f"{s.help}: {vals} (default {','.join(s.default) or 'none'})")
+                                   help=f"{s.help}{vals} (default {','.join(s.default) or 'none'})")
             else:
-                default = "" if s.required else f" (default {s.default if s.default is not None else 'by phase'})"
+                # a default computed from other settings is explained in the setting's own help
+                default = "" if s.required or s.default_from else f" (default {s.default})"
                 group.add_argument(flag, dest=dest, metavar="|".join(s.values), help=f"{s.help}{req}{default}")
     from cadence.cli._wf import add_wait
     add_wait(p)
@@ -115,34 +116,115 @@ def _flag_for(path: str) -> str | None:
     return None
 
 
-def _as_flag_error(err: CadenceError) -> CadenceError:
-    """A config validation error raised for init's own flags, told in terms of those flags (nothing was written)."""
+def _as_flag_error(err: CadenceError, answers: str | None = None) -> CadenceError:
+    """A config validation error raised for init's own options, told in terms of the flags, or (after the
+    wizard) of the answers, given back as one command so that none of them is lost (nothing was written)."""
     if err.code != "CONFIG_INVALID" or not isinstance(err.data, dict):
         return err
     problems = []
     for p in err.data.get("errors") or []:
         path, _, rest = p.partition(":")
         flag = _flag_for(path)
-        problems.append(f"{path} ({flag}):{rest}" if flag else p)
+        problems.append(f"{path} ({flag}):{rest}" if flag and answers is None else p)
     listing = "\n  - ".join(problems)
+    hint = ("Change the flags named above and re-run; nothing was written." if answers is None else
+            f"Nothing was written. Your answers as one command (edit the value named above and run it): {answers}")
     return CadenceError("CONFIG_INVALID", f"the init options have {len(problems)} problem(s):\n  - {listing}",
-                        "Change the flags named above and re-run; nothing was written.", USAGE,
-                        data={"errors": problems})
+                        hint, USAGE, data={"errors": problems, **({"command": answers} if answers else {})})
+
+
+def _conflicts(t: ProjectType, block: dict[str, Any]) -> list[str]:
+    """The cross-field rules `block` (answers so far) breaks whatever the questions still to come answer.
+
+    A rule counts as broken when it is broken both by the answers alone and by the answers completed
+    with the defaults: a later answer could still satisfy a rule that only the missing keys break."""
+    from cadence.core.settings import RULES, defaults_for
+    full = defaults_for(t, block)
+    return [r.message for r in RULES if r.type == t.name and r.broken(block) and r.broken(full)]
+
+
+def _answer_problems(t: ProjectType, s: Setting, settings: dict[str, Any], value: Any) -> list[str]:
+    """Why an answer to one wizard question cannot stand (its own format, then the rules), else []."""
+    from cadence.project.config import Problems, _check_setting
+    p = Problems()
+    _check_setting(s, value, s.prompt, p)
+    return p.errors or _conflicts(t, {**settings, s.key: value})
+
+
+def _ask_setting(t: ProjectType, s: Setting, settings: dict[str, Any]) -> Any:
+    """One settings question; options the earlier answers rule out are not offered, other bad answers re-asked."""
+    from cadence.cli import prompts
+    from cadence.core.settings import defaults_for
+    default = defaults_for(t, settings).get(s.key)
+    while True:
+        if s.kind == "bool":
+            value: Any = prompts.confirm(s.prompt + "?", bool(default))
+        elif s.kind == "list" and s.values:
+            value = prompts.choose_many(s.prompt + "?", s.values, default or [])
+        elif s.kind == "list":
+            raw = prompts.text(s.prompt + " (comma-separated)", ",".join(default or []))
+            value = [x.strip() for x in raw.split(",") if x.strip()]
+        else:
+            offered = [v for v in s.values if not _conflicts(t, {**settings, s.key: v})] or list(s.values)
+            left_out = "".join(f"\n  (not offered: {v}; {_conflicts(t, {**settings, s.key: v})[0]})"
+                               for v in s.values if v not in offered)
+            value = prompts.choose(s.prompt + "?" + left_out, offered, default if default in offered else offered[0])
+        problems = _answer_problems(t, s, settings, value)
+        if not problems:
+            return value
+        for msg in problems:
+            print(f"  ✗ {msg}")
+        print("  Please answer this question again.")
+
+
+def _as_command(args: argparse.Namespace, methodology: str, depth: int | None, ptype: str | None,
+                settings: dict[str, Any], clients: list[str]) -> str:
+    """The answers given so far as one `cadence init` command, so a failed run never loses them."""
+    import shlex
+    cmd = ["cadence", "init", "--methodology", methodology]
+    if depth is not None:
+        cmd += ["--depth", str(depth)]
+    if ptype:
+        t = TYPES_BY_NAME[ptype]
+        cmd += ["--project-type", ptype]
+        for s in t.settings:
+            if s.key not in settings:
+                continue
+            v = settings[s.key]
+            if s.kind == "bool":
+                cmd.append(t.flag(s) if v else f"--no-{t.flag(s)[2:]}")
+            else:
+                cmd += [t.flag(s), ",".join(v) if isinstance(v, list) else str(v)]
+    cmd += ["--clients", ",".join(clients)] if clients else []
+    if args.name:
+        cmd += ["--name", args.name]
+    if args.traits:
+        cmd += ["--traits", ",".join(_csv(args.traits) or [])]
+    return shlex.join(cmd)
 
 
 def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | None,
             settings: dict[str, Any], suggestion: str) -> tuple[str, int | None, str | None, dict[str, Any], list[str]]:
     from cadence.cli import prompts
-    from cadence.core.settings import defaults_for
+    from cadence.content.loader import pipeline_index
     from cadence.project.detect import type_choices
+    if ptype and (clash := _conflicts(TYPES_BY_NAME[ptype], settings)):  # the flags contradict each other: say so
+        t = TYPES_BY_NAME[ptype]
+        raise CadenceError("CONFIG_INVALID", f"the {ptype} flags contradict each other: {'; '.join(clash)}",
+                           f"Change one of the {', '.join(t.flag(s) for s in t.settings if s.key in settings)} "
+                           "flags and re-run; nothing was asked or written.", USAGE)
+    presets = pipeline_index()["presets"]
     methodology = args.methodology or prompts.choose(
-        f"Methodology (suggested: {suggestion})", METHODOLOGIES, suggestion)
+        f"Methodology (suggested: {suggestion})", METHODOLOGIES, suggestion,
+        {m: presets[m]["description"] for m in METHODOLOGIES if m in presets})
     depth = args.depth
     if methodology == "custom" and depth is None:
         depth = int(prompts.choose("Default depth (1 = MVP … 5 = exhaustive)", ["1", "2", "3", "4", "5"], "3"))
     if ptype is None and args.project_type is None:
         guess, options = type_choices(root)
-        choice = prompts.choose("Project type" + (f" (detected: {guess})" if guess else ""), options, guess or "none")
+        choice = prompts.choose("Project type" + (f" (detected: {guess})" if guess else ""), options, guess or "none",
+                                {"none": "no type-specific steps or knowledge",
+                                 **{t.name: t.description for t in TYPES}})
         ptype = None if choice == "none" else choice
     if ptype:
         t = TYPES_BY_NAME[ptype]
@@ -151,20 +233,11 @@ def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | Non
                 continue
             if s.key == "online-services" and settings.get("multiplayer") not in ("online", "hybrid"):
                 continue
-            default = defaults_for(t, settings).get(s.key)
-            if s.kind == "bool":
-                settings[s.key] = prompts.confirm(s.prompt + "?", bool(default))
-            elif s.kind == "list" and s.values:
-                settings[s.key] = prompts.choose_many(s.prompt + "?", s.values, default or [])
-            elif s.kind == "list":
-                raw = prompts.text(s.prompt + " (comma-separated)", ",".join(default or []))
-                settings[s.key] = [x.strip() for x in raw.split(",") if x.strip()]
-            else:
-                settings[s.key] = prompts.choose(s.prompt + "?", s.values, default)
+            settings[s.key] = _ask_setting(t, s, settings)
     clients = _csv(args.clients)
     if clients is None:
-        detected = [c for c in CLIENTS if shutil.which({"claude": "claude"}.get(c, c))]
-        clients = prompts.choose_many("AI clients to set up", CLIENTS, detected or ["claude"])
+        from cadence.clients.engine import default_clients
+        clients = prompts.choose_many("AI clients to set up", CLIENTS, default_clients(None))
     return methodology, depth, ptype, settings, clients
 
 
@@ -178,9 +251,9 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     root = ctx.root()
     given = _given_settings(args)
     ptype = _flag_checks(args, given)
-    existing = (root / paths.DIR).exists()
+    existing = (root / paths.CONFIG).exists()  # a .cadence/ with only workflow files (plans, loop) is not initialised
     if existing and not args.force:
-        raise CadenceError("ALREADY_INITIALIZED", f"{root / paths.DIR} already exists",
+        raise CadenceError("ALREADY_INITIALIZED", f"{root} is already initialised ({paths.CONFIG} exists)",
                            "Use 'cadence init --force' to back it up and reinitialise (finished steps are kept).",
                            USAGE)
     idea = (args.idea or "").lower()
@@ -192,12 +265,14 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     detection = None
     if not ctx.interactive:
         ptype, settings, detection = detected_type(root, ptype, args.project_type is not None, settings)
+    answers: str | None = None
     if ctx.interactive:
         methodology, depth, ptype, settings, clients = _wizard(ctx, root, args, ptype, settings, suggestion)
+        answers = _as_command(args, methodology, depth, ptype, settings, clients)
     else:
         methodology = args.methodology or (suggestion if args.idea else "deep")
         depth = args.depth
-        clients = _csv(args.clients) or []
+        clients = _csv(args.clients) or []  # scripts get no client files they did not ask for; the output says how
         if ptype:
             t = TYPES_BY_NAME[ptype]
             missing = [s for s in t.settings if s.required and s.key not in settings]
@@ -221,7 +296,7 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     try:
         config, warnings = validate_config(raw, tuple(index["steps"]))  # everything is checked before any write
     except CadenceError as err:
-        raise _as_flag_error(err) from None
+        raise _as_flag_error(err, answers) from None
     ctx.warnings.extend(warnings)
     if existing:  # --force: no other cadence process may write the state being carried over and replaced
         from cadence.project.lock import project_lock
@@ -239,12 +314,19 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     if data["backup"]:
         lines.append(f"  backed up the previous .cadence/ to {data['backup']} "
                      f"(kept {data['kept']} finished step(s))")
+    if data.get("beside_workflow"):
+        lines.append("  added the pipeline's config and state beside the workflow files in .cadence/ (nothing moved)")
     installed = data.get("install") or {}
     if installed.get("counts"):
         files = sum(installed["counts"].values())
         lines.append(f"  installed for {', '.join(installed['clients'])}: {files} file(s) and key(s) "
                      "(recorded in .cadence/manifest.json; 'cadence uninstall' removes them)")
         lines += [f"  note: {n}" for n in installed.get("notes", [])]
+    elif not clients:
+        from cadence.clients.engine import default_clients
+        lines.append("  no AI client set up (no --clients): 'cadence install' installs for "
+                     f"{', '.join(default_clients(root))} (the clients on PATH, else claude), "
+                     "or 'cadence install --client NAME'")
     lines += detection_lines(detection, mode["mode"], args.methodology)
     lines.append("  next: cadence next")
     return data, "\n".join(lines)
@@ -321,6 +403,11 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
     normalise(state)
     fsio.real_path(root, target)  # a .cadence/ linked out of the repository (or looping) is refused up front
     ensure_gitignore(root)  # first, so a killed init leaves only ignored litter (.cadence.init-*/)
+    if target.is_dir() and not (target / "config.yml").exists():
+        _add_beside(root, target, config, state)
+        return {"root": str(root), "config": paths.CONFIG, "methodology": config["methodology"],
+                "project_type": config["project"].get("type"), "mode": mode, "clients": config["clients"],
+                "steps": len(seeded), "backup": None, "kept": kept, "beside_workflow": True}
     tmp = Path(tempfile.mkdtemp(prefix=fsio.INIT_LITTER, dir=fsio.real_path(root, root)))
     try:
         (tmp / "instructions").mkdir()
@@ -358,3 +445,18 @@ def write_project(root: Path, config: dict[str, Any], mode: str, index: dict[str
     return {"root": str(root), "config": paths.CONFIG, "methodology": config["methodology"],
             "project_type": config["project"].get("type"), "mode": mode, "clients": config["clients"],
             "steps": len(seeded), "backup": backup, "kept": kept}
+
+
+def _add_beside(root: Path, target: Path, config: dict[str, Any], state: dict[str, Any]) -> None:
+    """A `.cadence/` the workflow commands made (plans, loop, gate, sessions): add the pipeline's files beside
+    them, leaving every file there as it is. The config goes last: its presence is what 'initialised' means."""
+    from cadence.project import fsio
+    from cadence.project.config import dump_config
+    from cadence.project.lock import project_lock
+    with project_lock(root, "init"):
+        for sub in ("instructions", "knowledge", "plans"):
+            (target / sub).mkdir(exist_ok=True)
+        if not (target / "decisions.jsonl").exists():
+            fsio.atomic_write(root, target / "decisions.jsonl", "")
+        fsio.atomic_write(root, target / "state.json", json.dumps(state, indent=1) + "\n")
+        fsio.atomic_write(root, target / "config.yml", dump_config(config))

@@ -61,8 +61,14 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 def cmd_search(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.knowledge import search
     data = search(_root(ctx), " ".join(args.query), args.limit)
-    text = "\n".join(f"  {r['name']} ({r['category']}) — {r['description']}" for r in data["results"])
-    return data, text or f"No entry matches {data['query']!r}."
+    if not data["results"]:
+        return data, f"No entry matches {data['query']!r}."
+    lines = [f"score  entry (words matched{', +3 for your project type' if data['project_type'] else ''})"]
+    for r in data["results"]:
+        words = f"{r['matched']}/{data['words']} words" if r["matched"] else "in the text"
+        mark = " +" if r["boost"] else ""
+        lines.append(f"{r['score']:>5}  {r['name']} ({r['category']}{mark}, {words}) — {r['description']}")
+    return data, "\n".join(lines)
 
 
 def cmd_stale(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

@@ -46,19 +46,38 @@ def add_loop(p: argparse.ArgumentParser) -> None:
 
 def _task_text(t: dict[str, Any], max_retries: int, label: str = "Current task") -> list[str]:
     lines = [f"{label} #{t['index'] + 1}: {paint(t['description'], '1')}"]
-    if t["retries"]:
+    if t["retries"] >= max_retries:
+        lines.append(f"  {t['retries']}/{max_retries} attempts failed")
+    elif t["retries"]:
         lines.append(f"  attempt {t['retries'] + 1}/{max_retries}")
     lines += [f"    - {ac}" for ac in t["acceptance"]]
     return lines
 
 
+def _counts(d: dict[str, Any]) -> dict[str, int]:
+    counts = dict.fromkeys(MARK, 0)
+    for t in d["tasks"]:
+        counts[t["status"]] += 1
+    return counts
+
+
+def _bar(d: dict[str, Any], width: int = 20) -> str:
+    """Only passed and skipped tasks fill the bar: a failed task is not done."""
+    c = _counts(d)
+    total = len(d["tasks"])
+    done = c["passed"] + c["skipped"]
+    filled = round(done / total * width) if total else 0
+    pct = round(done / total * 100) if total else 0
+    return f"{'█' * filled}{'░' * (width - filled)} {done}/{total} tasks done ({pct}%)"
+
+
 def render(d: dict[str, Any], head: str = "") -> str:
-    from cadence.core.loop import bar
     lines = [head] if head else []
-    p = d["progress"]
+    c = _counts(d)
     lines.append(f"Plan: {d['plan']}")
-    lines.append(f"Progress: {bar(d)}")
-    lines.append(f"  passed {p['passed']} | failed {p['failed']} | skipped {p['skipped']} | pending {p['pending']}")
+    lines.append(f"Progress: {_bar(d)}")
+    lines.append(f"  passed {c['passed']} | failed {c['failed']} | skipped {c['skipped']} | "
+                 f"in progress {c['in_progress']} | pending {c['pending']}")
     cur = d["current"]
     if d["finished"]:
         lines.append(paint("Loop aborted." if d["aborted"] else "All tasks complete.", "1")
@@ -74,6 +93,8 @@ def render(d: dict[str, Any], head: str = "") -> str:
     lines.append("History:")
     for t in d["tasks"]:
         icon, colour = MARK[t["status"]]
+        if d["finished"] and t["status"] == "in_progress":  # the loop ended with this task open
+            icon, colour = "■", "2"
         n = len([a for a in t["attempts"] if a["result"] in ("pass", "fail")])
         extra = f" ({n} attempt{'s' if n != 1 else ''})" if n else ""
         unv = paint(" unverified", "33") if t.get("verified") is False else ""
@@ -86,9 +107,14 @@ def cmd_start(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     d = start_loop(require(ctx.root()), args.plan, args.build, args.test, args.lint, args.max_retries, args.force,
                    Path.cwd())
     det = d["detection"]
-    head = (f"✓ loop started: {len(d['tasks'])} task(s); commands "
-            + (f"detected from {det['source']} ({det['framework']})" if det["detected"] else "not detected")
-            + f"; verify {d['verify']}, max retries {d['max_retries']}")
+    given = [f"--{k}" for k in ("build", "test", "lint") if getattr(args, k) is not None]
+    if len(given) == 3:
+        origin = "from the command line"
+    else:
+        origin = f"detected from {det['source']} ({det['framework']})" if det["detected"] else "not detected"
+        origin += f", {', '.join(given)} from the command line" if given else ""
+    head = (f"✓ loop started: {len(d['tasks'])} task(s); commands {origin}"
+            f"; verify {d['verify']}, max retries {d['max_retries']}")
     return d, render(d, head)
 
 
@@ -161,6 +187,9 @@ def cmd_resume(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     d = resume_loop(require(ctx.root()))
     r = d["resume"]
     if not r["interrupted"]:
+        if d.get("aborted"):
+            return d, (f"The loop for {d['plan']} was aborted; nothing to resume. "
+                       f"Start again with: cadence loop start {d['plan']} --force")
         return d, f"The loop for {d['plan']} is finished; nothing to resume."
     lines = [f"Interrupted loop for {d['plan']} (started {d['started_at']})"]
     if r["task"]:

@@ -84,7 +84,7 @@ def _top_help() -> str:
     lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "Run 'cadence COMMAND --help' for a command's options.",
               "Exit codes: 0 ok, 1 usage/validation, 2 precondition, 3 state/lock conflict,",
-              "4 decision needed, 5 assembly/render/install failure, 6 external tool failed."]
+              "4 decision needed, 5 assembly/render/install failure, 6 external tool failed, 130 interrupted."]
     return "\n".join(lines)
 
 
@@ -141,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         return emit_result(ctx, *result) if isinstance(result, tuple) else emit_result(ctx, result, None)
     except CadenceError as err:
         return emit_error(ctx, err)
-    except KeyboardInterrupt:
-        return emit_error(ctx, CadenceError("INTERRUPTED", "interrupted", "Nothing was half-written: "
-                                            "state writes are atomic.", 4))
+    except (KeyboardInterrupt, EOFError) as exc:  # Ctrl-C, or Ctrl-D at a question: the shell convention, 130
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "input ended before the question was answered"
+        return emit_error(ctx, CadenceError("INTERRUPTED", what, "Nothing was half-written: "
+                                            "state writes are atomic.", 130))
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback without --debug

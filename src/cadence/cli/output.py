@@ -50,12 +50,46 @@ class HelpRequested(Exception):
         self.text = text
 
 
+PLAN_ARG = "a saved plan: its file name, or a unique part of it (see 'cadence plan list')"
+# Help for arguments declared without any, by (command, dest) or dest: every argument in --help says what it is.
+ARG_HELP: dict[tuple[str, str] | str, str] = {
+    ("plan", "name"): PLAN_ARG, ("loop", "plan"): PLAN_ARG,
+    ("loop", "result"): "the current task's outcome",
+    ("branch", "type"): "the kind of change: the branch is TYPE/NAME", ("branch", "name"): "the branch's short name",
+    ("worktree", "name"): "the worktree's name (a folder under .worktrees/)",
+    ("knowledge", "name"): "a knowledge entry (see 'cadence knowledge list')",
+    ("knowledge", "query"): "the words to look for", ("session", "id"): "a session note (see 'cadence session list')",
+    ("github", "number"): "the issue number", ("decisions", "text"): "the decision, in a sentence",
+    "step": "a pipeline step (see 'cadence status')", "steps": "pipeline steps (see 'cadence status')",
+    "type_": "the kind of document or change", "title": "a title", "tag": "a tag (repeat)",
+    "draft": "open the pull request as a draft", "label": "a label (repeat)", "assignee": "a GitHub login",
+    "milestone": "a milestone title", ("plan", "status"): "the plan's status", "section": "show only this part",
+    "category": "what kind of decision", ("decisions", "last"): "only the last N decisions",
+    "delete_branch": "also delete the worktree's branch", "summary": "what the session did, in a sentence",
+    "decision": "a decision taken in the session (repeat)", ("github", "state"): "which issues, by state",
+    "limit": "at most this many results",
+    "max_retries": "failed attempts allowed per task before the loop stops for a decision",
+}
+GLOBALS_EPILOG = ("global options (anywhere on the line): --root DIR (the project; default: found from here), "
+                  "--json (one JSON document on stdout), --debug, --no-input")
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise CadenceError("USAGE", message, f"Run '{self.prog} --help' for usage.", 1)
 
     def print_help(self, file: Any = None) -> None:
         raise HelpRequested(self.format_help())
+
+    def format_help(self) -> str:
+        words = self.prog.split()
+        command = words[1] if len(words) > 1 else ""
+        for action in self._actions:
+            if action.help is None:
+                action.help = ARG_HELP.get((command, action.dest)) or ARG_HELP.get(action.dest)
+        if self.epilog is None and len(words) > 1:
+            self.epilog = GLOBALS_EPILOG
+        return super().format_help()
 
 
 def make_parser(prog: str, description: str) -> Parser:

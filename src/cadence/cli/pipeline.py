@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 PRESET_ORDER = ("deep", "mvp", "brownfield", "custom")
-ICONS = {"completed": ("✓", "32"), "skipped": ("→", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
+ICONS = {"completed": ("✓", "32"), "skipped": ("⊘", "2"), "in_progress": ("●", "33"), "pending": ("○", "0"),
          "stateless": ("◇", "36")}
+LEGEND = "✓ completed  ● in progress  ○ pending  ⊘ skipped  ◇ tool (runs any time, no state)"
 
 
 def _wait(p: argparse.ArgumentParser) -> None:
@@ -74,16 +75,26 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
               f"{pr['in_progress']} in progress, {pr['pending']} pending of {pr['enabled']})")
     lines = [head]
     phase = None
-    for s in data["steps"]:
-        if not s["enabled"] and not args.compact:
-            continue
+    recorded = proj.state.get("steps") or {}
+    shown = [s for s in data["steps"] if s["enabled"] or args.compact]
+    counts: dict[str, list[int]] = {}  # phase → [done, steps with state]
+    for s in shown:
+        if not s["stateless"]:
+            c = counts.setdefault(s["phase"], [0, 0])
+            c[0] += s["status"] in ("completed", "skipped")
+            c[1] += 1
+    for s in shown:
         if s["phase"] != phase:
             phase = s["phase"]
-            lines.append(f"\n{paint(PHASE_NAMES.get(phase, phase), '1')}")
+            done, total = counts.get(phase, [0, 0])
+            tally = paint(f"  {done}/{total}", "2") if total and not args.compact else ""
+            lines.append(("" if args.compact else "\n") + paint(PHASE_NAMES.get(phase, phase), "1") + tally)
         st = "stateless" if s["stateless"] else s["status"]
         icon, colour = ICONS.get(st, ("?", "0"))
         note = ""
-        if not s["applicable"]:
+        if st == "skipped" and (recorded.get(s["name"]) or {}).get("reason"):
+            note = paint(f" (skipped: {recorded[s['name']]['reason']})", "2")
+        elif not s["applicable"]:
             note = paint(" (not applicable)", "2")
         elif s["conditional"]:
             note = paint(" (if needed)", "2")
@@ -93,6 +104,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         lines += [f"  ! {s['step']}: {s['reason']} (re-run it, or 'cadence reset {s['step']}')" for s in data["stale"]]
     if data["next"]:
         lines.append(f"\nNext: {', '.join(data['next'][:6])}")
+    if not args.compact:
+        lines.append(paint(LEGEND, "2"))
     return data, "\n".join(lines)
 
 
@@ -333,12 +346,14 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         lines += [f"  {t['name']:<18} --{t['flag_prefix']}-* — {t['description']}" for t in data["project_types"]]
     if "clients" in data:
         lines.append(paint("Clients", "1") + "\n  " + ", ".join(data["clients"]))
-    if "tools" in data:
-        lines.append(paint("Tools", "1"))
-        lines += [f"  {t['name']:<28}{(t['argument_hint'] or ''):<24} {t['description']}" for t in data["tools"]]
-    if "build" in data:
-        lines.append(paint("Build steps", "1"))
-        lines += [f"  {t['name']:<28}{(t['argument_hint'] or ''):<24} {t['description']}" for t in data["build"]]
+    rows = [t for k in ("tools", "build") for t in data.get(k, [])]
+    name_w = max((len(t["name"]) for t in rows), default=0) + 2
+    hint_w = max((len(t["argument_hint"] or "") for t in rows), default=0) + 2
+    for key, title in (("tools", "Tools"), ("build", "Build steps")):
+        if key in data:
+            lines.append(paint(title, "1"))
+            lines += [f"  {t['name']:<{name_w}}{(t['argument_hint'] or ''):<{hint_w}}{t['description']}"
+                      for t in data[key]]
     return data, "\n".join(lines)
 
 

@@ -45,7 +45,7 @@ def cmd_save(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
         content = template(args.title or "Untitled")
     data = save_plan(root, args.title, args.type_, content, args.issue, args.status)
     return data, (f"✓ saved {data['file']} ({data['type']}, {data['tasks']} task(s))\n"
-                  f"  next: cadence loop start {data['file']}")
+                  f"  next: cadence plan commit {data['file']}, then cadence loop start {data['file']}")
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
-def choose(question: str, options: Sequence[str], default: str | None = None) -> str:
+def choose(question: str, options: Sequence[str], default: str | None = None,
+           descriptions: Mapping[str, str] | None = None) -> str:
+    """One of `options` by number or name; `descriptions` adds a line of explanation after each option."""
     print(question)
+    width = max(len(o) for o in options)
     for i, opt in enumerate(options, 1):
-        print(f"  {i}) {opt}{'  (default)' if opt == default else ''}")
+        about = (descriptions or {}).get(opt)
+        line = f"  {i}) {opt:<{width}}" + (f"  {about}" if about else "") + ("  (default)" if opt == default else "")
+        print(line.rstrip())
     while True:
         raw = input(f"Choose 1-{len(options)}" + (f" [{default}]" if default else "") + ": ").strip()
         if not raw and default is not None:

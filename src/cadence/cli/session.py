@@ -45,4 +45,4 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.project.sessions import show_session
     d = show_session(require(ctx.root()), args.id)
-    return d, d["content"]
+    return d, d["content"].lstrip("\n")

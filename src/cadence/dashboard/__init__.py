@@ -10,15 +10,18 @@ from typing import Any
 from cadence.errors import CadenceError
 
 STATUS_LABEL = {"completed": "done", "skipped": "skipped", "in_progress": "in progress", "pending": "pending",
-                "stateless": "tool"}
+                "stateless": "tool", "disabled": "not in this methodology"}
 
 
 def collect(root: Path) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data. Reads only; never writes state."""
     from cadence.core.phases import PHASE_NAMES, PHASE_SLUGS
     from cadence.project import decisions as dec
+    from cadence.project import paths
     from cadence.project.pipeline import info, next_steps, open_project, status
     warnings: list[str] = []
+    if not (root / paths.CONFIG).is_file() and (root / paths.DIR).is_dir():
+        return _workflow_only(root, warnings)  # only the workflow commands ran: the loop and the gate exist
     proj = open_project(root, warnings)
     st = status(proj)
     phases: list[dict[str, Any]] = []
@@ -37,7 +40,32 @@ def collect(root: Path) -> dict[str, Any]:
         active = [s for s in steps if s["enabled"]]
         done = [s for s in active if s["status"] in ("completed", "skipped")]
         phases.append({"slug": slug, "name": PHASE_NAMES[slug], "steps": steps, "enabled": len(active),
-                       "done": len(done)})
+                       "done": len(done), "on_demand": bool(active) and all(s["stateless"] for s in active)})
+    loop, gate = _loop_and_gate(root)
+    records = dec.read(root, warnings)
+    from cadence.dashboard.coverage import collect_coverage
+    coverage = collect_coverage(root, warnings)
+    return {"project": info(proj, None), "progress": st["progress"], "phases": phases,
+            "next": next_steps(proj, 8)["eligible"], "decisions": records[-20:][::-1], "decision_count": len(records),
+            "loop": loop, "gate": gate, "coverage": coverage, "warnings": warnings, "initialised": True,
+            "generated": _now()}
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _workflow_only(root: Path, warnings: list[str]) -> dict[str, Any]:
+    loop, gate = _loop_and_gate(root)
+    progress = {"percent": 0, "completed": 0, "skipped": 0, "in_progress": 0, "pending": 0, "enabled": 0}
+    return {"project": {"root": str(root), "name": root.name, "methodology": None, "project_type": None,
+                        "depth": None, "mode": None, "clients": []},
+            "progress": progress, "phases": [], "next": [], "decisions": [], "decision_count": 0,
+            "loop": loop, "gate": gate, "warnings": warnings, "initialised": False, "generated": _now()}
+
+
+def _loop_and_gate(root: Path) -> tuple[Any, Any]:
     loop = gate = None
     try:
         from cadence.project.loop import load_loop
@@ -53,14 +81,19 @@ def collect(root: Path) -> dict[str, Any]:
         pass
     except CadenceError as err:
         gate = {"error": err.message}
-    records = dec.read(root, warnings)
-    from cadence.dashboard.coverage import collect_coverage
-    coverage = collect_coverage(root, warnings)
+    return loop, gate
+
+
+def when(stamp: Any) -> str:
+    """An ISO timestamp as people read it: `2026-12-07 02:41 UTC` (anything else as it is)."""
     from datetime import UTC, datetime
-    return {"project": info(proj, None), "progress": st["progress"], "phases": phases,
-            "next": next_steps(proj, 8)["eligible"], "decisions": records[-20:][::-1], "decision_count": len(records),
-            "loop": loop, "gate": gate, "coverage": coverage, "warnings": warnings,
-            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp or "")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if moment.tzinfo is not None else "")
 
 
 def _e(value: Any) -> str:
@@ -84,7 +117,8 @@ def _loop_html(loop: dict[str, Any] | None) -> str:
         evs = " ".join(f'<span class="ev {"ok" if e.get("exit_code") == 0 else "ko"}" title="{_e(e.get("command"))}">'
                        f'{_e(e.get("kind"))} · exit {_e(e.get("exit_code"))} · {_e(e.get("duration_s"))}s</span>'
                        for e in ev)
-        current = ' class="current"' if loop.get("current") == t.get("index") else ""
+        live = not loop.get("aborted") and not loop.get("completed_at")
+        current = ' class="current"' if live and loop.get("current") == t.get("index") else ""
         rows.append(f'<tr{current}><td class="num">{int(t.get("index", 0)) + 1}</td><td>{_e(t.get("description"))}</td>'
                     f'<td>{_pill(str(t.get("status")))}</td><td class="num">{_e(t.get("retries", 0))}</td>'
                     f'<td>{evs or "<span class=muted>no evidence yet</span>"}</td></tr>')
@@ -103,13 +137,15 @@ def _gate_html(gate: dict[str, Any] | None) -> str:
         return f'<p class="bad">{_e(gate["error"])}</p>'
     rec = str(gate.get("recommendation"))
     cls = {"GO": "ok", "GO-WITH-WARNINGS": "warn", "NO-GO": "ko"}.get(rec, "")
-    rows = "".join(f'<tr><td>@{_e(r.get("agent"))}</td><td>{_e(r.get("verdict") or "—")}</td>'
+    rows = "".join(f'<tr><td>@{_e(r.get("agent"))}</td><td>'
+                   + (_e(r["verdict"]) if r.get("verdict") else '<span class="muted">no verdict line</span>')
+                   + '</td>'
                    f'<td class="num">{len(r.get("findings") or [])}</td></tr>' for r in gate.get("reports") or [])
     blockers = "".join(f'<li><b>{_e(b.get("severity"))}</b> @{_e(b.get("agent"))}: {_e(b.get("title"))} '
                        f'<span class="muted">{_e(b.get("location"))}</span></li>' for b in gate.get("blockers") or [])
     warns = "".join(f"<li>{_e(w)}</li>" for w in gate.get("warnings") or [])
     return (f'<p><span class="verdict {cls}">{_e(rec)}</span> scope <b>{_e(gate.get("scope"))}</b> · '
-            f'{_e(gate.get("timestamp"))}</p>'
+            f'<span title="{_e(gate.get("timestamp"))}">{_e(when(gate.get("timestamp")))}</span></p>'
             + (f'<table><thead><tr><th>Agent</th><th>Verdict</th><th>Findings</th></tr></thead><tbody>{rows}'
                '</tbody></table>' if rows else "")
             + (f'<h4>Blockers</h4><ul>{blockers}</ul>' if blockers else "")
@@ -141,6 +177,7 @@ vertical-align:top}th{font-weight:600;color:var(--muted);font-size:12px}td.num{t
 tr.current td{background:rgba(59,110,245,.08)}tr.off td{opacity:.45}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;white-space:nowrap;
 background:var(--line);color:var(--fg)}
+.s-disabled{background:transparent;color:var(--muted);border:1px dashed var(--line)}
 .s-completed,.s-passed{background:rgba(31,157,85,.15);color:var(--ok)}.s-skipped{background:var(--line);color:var(--muted)}
 .s-in_progress,.s-active{background:rgba(122,90,248,.15);color:var(--prog)}.s-failed{background:rgba(210,60,60,.15);
 color:var(--ko)}.s-stateless{background:rgba(59,110,245,.12);color:var(--accent)}
@@ -172,11 +209,18 @@ def render_html(data: dict[str, Any]) -> str:
     name = p.get("name") or Path(p.get("root", "")).name
     phases_html = []
     for ph in data["phases"]:
-        pct = round(100 * ph["done"] / ph["enabled"]) if ph["enabled"] else 100
+        pct = round(100 * ph["done"] / ph["enabled"]) if ph["enabled"] else 0
+        if not ph["enabled"]:
+            count = '<span class="count">none enabled</span>'
+        elif ph.get("on_demand"):
+            count = f'<span class="count">{ph["enabled"]} on demand</span>'
+        else:
+            count = (f'<span class="count">{ph["done"]}/{ph["enabled"]}</span><span class="bar small"><span '
+                     f'style="width:{pct}%"></span></span>')
         rows = []
         for s in ph["steps"]:
             off = "" if s["enabled"] else " off"
-            status = s["status"] if s["enabled"] else "skipped"
+            status = s["status"] if s["enabled"] else "disabled"
             rows.append(f'<tr class="step{off}" data-status="{_e(status)}"><td><code>{_e(s["name"])}</code></td>'
                         f'<td>{_pill(status)}</td><td class="num">{_e(s["depth"])}</td>'
                         f'<td>{_e(s["summary"])}'
@@ -187,9 +231,11 @@ def render_html(data: dict[str, Any]) -> str:
             else ""
         phases_html.append(
             f'<details class="phase" id="phase-{_e(ph["slug"])}"{open_}><summary>{_e(ph["name"])}'
-            f'<span class="count">{ph["done"]}/{ph["enabled"]}</span><span class="bar small"><span '
-            f'style="width:{pct}%"></span></span></summary><table><thead><tr><th>Step</th><th>Status</th>'
+            f'{count}</summary><table><thead><tr><th>Step</th><th>Status</th>'
             f'<th>Depth</th><th>What it does</th></tr></thead><tbody>{"".join(rows)}</tbody></table></details>')
+    if not data.get("initialised", True):
+        phases_html = ['<p class="muted">The pipeline is not set up in this repository (only the workflow '
+                       'commands have run). <code>cadence init</code> adds it beside the plans, loop and gate.</p>']
     descs = {s["name"]: s["description"] for ph in data["phases"] for s in ph["steps"]}
     nxt = "".join(f'<li><code>{_e(n["command"])}</code><br><span class="muted">{_e(descs.get(n["name"], ""))}'
                   '</span></li>' for n in data["next"]) \

@@ -440,15 +440,17 @@ def _flow(items: list[Any]) -> str:
 
 def dump_config(cfg: dict[str, Any]) -> str:
     """Render a normalised config as commented YAML (deterministic)."""
+    def c(code: str, comment: str) -> str:  # marked here, lined up in one column at the end
+        return f"{code}\x00{comment}"
     out = ["# cadence configuration — see 'cadence validate' and the README's config section", "version: 1",
-           f"methodology: {cfg['methodology']}            # deep | mvp | brownfield | custom"]
+           c(f"methodology: {cfg['methodology']}", "deep | mvp | brownfield | custom")]
     if cfg.get("depth") is not None:
-        out.append(f"depth: {cfg['depth']}                    # default depth (custom methodology)")
-    out.append("steps:                      # per-step overrides, applied last: {enabled: false} / {depth: 4}"
-               if cfg.get("steps") else "steps: {}                   # per-step overrides, e.g. tdd: {depth: 5}")
+        out.append(c(f"depth: {cfg['depth']}", "default depth (custom methodology)"))
+    out.append(c("steps:", "per-step overrides, applied last: {enabled: false} / {depth: 4}")
+               if cfg.get("steps") else c("steps: {}", "per-step overrides, e.g. tdd: {depth: 5}"))
     for name, ov in (cfg.get("steps") or {}).items():
         out.append(f"  {name}: {{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in ov.items()) + "}")
-    out.append(f"clients: {_flow(cfg.get('clients') or [])}     # claude | opencode | codex | gemini")
+    out.append(c(f"clients: {_flow(cfg.get('clients') or [])}", "claude | opencode | codex | gemini"))
     project = cfg.get("project") or {}
     out.append("project:")
     if project.get("name"):
@@ -461,11 +463,11 @@ def dump_config(cfg: dict[str, Any]) -> str:
         for k, v in project[ptype].items():
             out.append(f"    {k}: {_flow(v) if isinstance(v, list) else _scalar(v)}")
     out.append("pipeline:")
-    out.append(f"  context-budget: {cfg['pipeline']['context-budget']}   # bytes of project context per prompt")
+    out.append(c(f"  context-budget: {cfg['pipeline']['context-budget']}", "bytes of project context per prompt"))
     wf = cfg["workflow"]
     out += ["workflow:", f"  protected-branches: {_flow(wf['protected-branches'])}",
-            f"  verify: {wf['verify']}              # strict | warn | off", f"  max-retries: {wf['max-retries']}",
-            f"  command-timeout: {wf['command-timeout']}      # seconds per verify command"]
+            c(f"  verify: {wf['verify']}", "strict | warn | off"), f"  max-retries: {wf['max-retries']}",
+            c(f"  command-timeout: {wf['command-timeout']}", "seconds per verify command")]
     if wf.get("commands"):
         out.append("  commands:")
         out += [f"    {k}: {_scalar(v)}" for k, v in wf["commands"].items()]
@@ -493,4 +495,6 @@ def dump_config(cfg: dict[str, Any]) -> str:
                 out += [f"    {a}: {_scalar(m)}" for a, m in v.items()]
             else:
                 out.append(f"  {k}: {_scalar(v)}")
-    return "\n".join(out) + "\n"
+    width = max(len(line.split("\x00")[0]) for line in out if "\x00" in line) + 2
+    return "\n".join(line.replace("\x00", " " * (width - len(line.split("\x00")[0])) + "# ")
+                     for line in out) + "\n"

@@ -149,7 +149,21 @@ def read_only_checks(clients: list[str]) -> list[dict[str, Any]]:
 
 
 def doctor(root: Path, repair: bool = False) -> dict[str, Any]:
-    paths.require_project(root)
+    """Config, state, the loop and leftovers. A `.cadence/` without config (only `install` ran, or only the
+    workflow commands) gets a note in place of the config and state checks; the loop and client checks run."""
+    if not (root / paths.CONFIG).is_file():
+        if not (root / paths.DIR).is_dir():
+            paths.require_project(root)
+        checks = [{"name": "config", "ok": True, "skipped": True,
+                   "message": f"no {paths.CONFIG}: config and state checks skipped (the pipeline is not set up; "
+                              "'cadence init' adds it beside what is here)"}, check_loop(root)]
+        repairs = []
+        if repair and not checks[1]["ok"]:
+            from cadence.project.lock import project_lock
+            with project_lock(root, "doctor --repair"):
+                repairs.append({"file": paths.LOOP, **repair_loop(root)})
+            checks[1] = check_loop(root)
+        return {"ok": all(c["ok"] for c in checks), "checks": [*checks, check_litter(root)], "repairs": repairs}
     checks = [check_config(root), check_state(root), check_loop(root)]
     repairs = []
     if repair and not (checks[1]["ok"] and checks[2]["ok"]):
@@ -194,3 +208,60 @@ def check_completions(root: Path) -> dict[str, Any]:
             "message": f"{len(stale)} completed step(s) no longer pass the live check: "
             + "; ".join(f"{s['step']} ({s['reason']})" for s in stale[:5]),
             "fix": "Re-run those steps (update mode) or 'cadence reset STEP'; 'cadence status' lists them."}
+
+
+# ---------------------------------------------------------------- the MCP server as each client starts it
+
+CLEAN_PATH = "/usr/local/bin:/usr/bin:/bin"  # what a client started outside the user's shell typically has
+
+
+def registered_servers(root: Path, clients: list[str]) -> list[dict[str, Any]]:
+    """The MCP command each installed client's project config starts: [{client, file, command} or {…, error}]."""
+    import json
+    import tomllib
+
+    from cadence.clients import jsonc
+    from cadence.clients.opencode import OpenCode
+    files = {"claude": ".mcp.json", "opencode": OpenCode.config_file(root, ""), "codex": ".codex/config.toml",
+             "gemini": ".gemini/settings.json"}
+    out: list[dict[str, Any]] = []
+    for client in clients:
+        rel = files.get(client)
+        if rel is None:
+            continue
+        item: dict[str, Any] = {"client": client, "file": rel}
+        try:
+            text = fsio.read_text(root, root / rel)
+            if rel.endswith(".toml"):
+                entry = (tomllib.loads(text).get("mcp_servers") or {}).get("cadence")
+            else:
+                doc = jsonc.loads(text) if client == "opencode" else json.loads(text)
+                entry = ((doc.get("mcp") if client == "opencode" else doc.get("mcpServers")) or {}).get("cadence")
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError, tomllib.TOMLDecodeError) as exc:
+            out.append({**item, "error": f"cannot read {rel}: {exc}"})
+            continue
+        if not isinstance(entry, dict):
+            out.append({**item, "error": f"{rel} has no 'cadence' MCP server entry"})
+            continue
+        raw = entry.get("command")
+        command = raw if isinstance(raw, list) else [raw, *(entry.get("args") or [])]
+        if not command or not all(isinstance(c, str) and c for c in command):
+            out.append({**item, "error": f"{rel}: the cadence server's command is not a list of strings"})
+            continue
+        out.append({**item, "command": command})
+    return out
+
+
+def command_problem(command: list[str]) -> tuple[str, str] | None:
+    """('fail' | 'warn', why) when a registered command would not start, now or from a clean PATH."""
+    import os
+    import shutil
+    exe = command[0]
+    if os.path.isabs(exe):
+        return None if os.access(exe, os.X_OK) else ("fail", f"{exe} does not exist or is not executable")
+    if not shutil.which(exe):
+        return "fail", f"'{exe}' is not on PATH"
+    if not shutil.which(exe, path=CLEAN_PATH):
+        return "warn", (f"'{exe}' is found on this shell's PATH ({shutil.which(exe)}) but not on a clean PATH "
+                        f"({CLEAN_PATH}): a client started from another shell or an IDE may fail to connect")
+    return None

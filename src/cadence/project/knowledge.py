@@ -80,26 +80,48 @@ def show(root: Path | None, name: str) -> dict[str, Any]:
 
 
 def search(root: Path | None, query: str, limit: int = 20) -> dict[str, Any]:
+    """Entries ranked by how many of the words they match, then by score.
+
+    Score: per word 5 in the name, 3 in the topics, 2 in the description; an entry of the project's own
+    type gets +3. An entry whose name, topics and description match no word counts only when its body
+    holds every word (1 point per occurrence, at most 3 per word), and ranks after the others."""
     words = [w for w in re.split(r"\W+", query.lower()) if w]
     if not words:
         raise CadenceError("USAGE", "search needs at least one word", "cadence knowledge search caching", USAGE)
     from cadence.content.loader import knowledge_index
     idx = knowledge_index()["entries"]
     over = _overrides(root)
+    ptype = _project_type(root)
     results = []
     for e in entries(root):
         name, desc, topics = e["name"].lower(), e["description"].lower(), " ".join(e["topics"]).lower()
-        score = 0
-        for w in words:
-            score += 5 * (w in name) + 3 * (w in topics) + 2 * (w in desc)
-        if score == 0:
+        hits = [5 * (w in name) + 3 * (w in topics) + 2 * (w in desc) for w in words]
+        matched = sum(1 for h in hits if h)
+        score = sum(hits)
+        if matched == 0:
             body = _read_body(root, e["name"], over, idx)
-            score = sum(min(body.count(w), 5) for w in words)
-            if score == 0:
+            counts = [min(body.count(w), 3) for w in words]
+            if not all(counts):
                 continue
-        results.append({**e, "score": score})
-    results.sort(key=lambda r: (-r["score"], r["name"]))
-    return {"query": query, "results": results[:max(1, min(limit, 100))]}
+            score = sum(counts)
+        boost = 3 if ptype and e["category"] == ptype else 0
+        results.append({**e, "score": score + boost, "matched": matched, "boost": boost})
+    results.sort(key=lambda r: (-r["matched"], -r["score"], r["name"]))
+    return {"query": query, "words": len(words), "project_type": ptype,
+            "results": results[:max(1, min(limit, 100))]}
+
+
+def _project_type(root: Path | None) -> str | None:
+    if root is None or not (root / paths.CONFIG).is_file():
+        return None
+    from cadence.content.loader import pipeline_index
+    from cadence.project.config import load_config
+    try:
+        cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
+    except CadenceError:
+        return None
+    ptype = cfg["project"].get("type")
+    return str(ptype) if ptype else None
 
 
 def _read_body(root: Path | None, name: str, over: dict[str, Path], idx: dict[str, Any]) -> str:
