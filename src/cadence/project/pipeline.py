@@ -516,8 +516,6 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
         raise CadenceError("OUTPUTS_MISSING", f"{s.name} cannot complete: missing output(s) {', '.join(missing)}",
                            "Produce them (directories need at least one file), or pass --force.", PRECONDITION,
                            data={"step": s.name, "missing": missing})
-    if missing:
-        proj.warnings.append(f"completed {s.name} without: {', '.join(missing)} (--force)")
     from cadence.core.trace import STEPS as TRACE_STEPS
     from cadence.project.adoption import verification_for
     gaps = None
@@ -543,6 +541,8 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
                                   "verification": verification}
         _save(proj, state)
         proj._state = state
+    if missing:  # said once the completion is recorded, never before a lock failure
+        proj.warnings.append(f"completed {s.name} without: {', '.join(missing)} (--force)")
     return {"step": s.name, "status": "completed", "depth": depth, "missing": missing, "verification": verification,
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}
 
