@@ -16,8 +16,8 @@ point: `read`, `plan` or `write` with `{"tool": …, "args": {…}}`.
   sub-agent tries to write and to branch (through `write`, which it lacks, and `read`, which refuses a
   mutating tool; the repo is unchanged) → quality_gate_summary → task_finalize
   (local commit): the commit, the loop evidence and the PR body.
-* architect: plan_save (via `plan`) of a plan whose files overlap another open plan → plan_overlaps (via `read`) → the overlap reaches
-  the model.
+* architect: plan_save (via `plan`) of a plan whose files overlap another open plan → plan_overlaps (via
+  `read`) → the overlap reaches the model.
 """
 
 from __future__ import annotations

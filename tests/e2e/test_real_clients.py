@@ -231,8 +231,8 @@ def test_gemini_mcp_list_and_skills(world: dict[str, Path]) -> None:
 
 def test_mcp_inspector_reads_the_generated_mcp_json(world: dict[str, Path]) -> None:
     out = run(world, "inspector", [binary("mcp-inspector"), "--cli", "--config", ".mcp.json", "--server", "cadence",
-                                   "--method", "tools/call", "--tool-name", "read", "--tool-arg", "tool=pipeline_status",
-                                   'args={"compact": true}'])
+                                   "--method", "tools/call", "--tool-name", "read",
+                                   "--tool-arg", "tool=pipeline_status", 'args={"compact": true}'])
     assert out.returncode == 0, out.stdout + out.stderr
     res = json.loads(out.stdout)
     assert res["isError"] is False and res["structuredContent"]["progress"]["enabled"] > 0

@@ -21,9 +21,10 @@ call advances the script like a successful one. A step is
     {"text": "..."}                       answer with text (ends the turn)
 
 CANDIDATES is a name or a list of names. `cadence:NAME` is cadence's MCP tool NAME (with the lean tier that
-installs register, one of the entry points `read`, `plan`, `write`, whose args are `{"tool", "args"}`), matched by suffix
-whatever the client's prefix (`mcp__cadence__`, `cadence_`, `mcp_cadence_`, Codex's `mcp__cadence`
-namespace); any other name is one of the client's own tools, matched exactly (`Write`, `write`,
+installs register, one of the entry points `read`, `plan`, `write`, whose args are `{"tool", "args"}`),
+matched by suffix whatever the client's prefix (`mcp__cadence__`, `cadence_`, `mcp_cadence_`, Codex's
+`mcp__cadence` namespace); any other name is one of the client's own tools (never one in cadence's
+namespace), matched exactly (`Write`, `write`,
 `write_file`, `exec_command`, `Task`, `spawn_agent`…). A candidate may be an object
 `{"name": …, "args": {…}, "clients": [...]}` to give that client's tool its own arguments. With
 `"force": true` the first candidate for this client is called even when the client does not offer it
