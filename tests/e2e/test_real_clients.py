@@ -280,6 +280,10 @@ def test_claude_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path]
 
 
 def test_claude_slash_command_expands_to_the_thin_prompt(world: dict[str, Path], tmp_path: Path) -> None:
+    """The user's `/cadence:create-vision` runs in `-p` mode although the command is hidden from the model
+    (`disable-model-invocation: true`), and the step's prompt reaches the model through `write`."""
+    command = (world["proj"] / ".claude/commands/cadence/create-vision.md").read_text()
+    assert "\ndisable-model-invocation: true\n" in command.split("\n---\n")[0] + "\n"  # in its front matter
     port = _port()
     prompt = assembled_prompt(world["proj"], world["cache"], "create-vision")
     res, requests = with_fake_model(world, "claude", [binary("claude"), "-p", "/cadence:create-vision be brief",
