@@ -5,15 +5,19 @@ against `fakes/fake_model.py`: a scripted model that plays the assistant's part 
 which arguments) and records every request the client sends. The assertions are on those requests — what
 the model was handed — and on the repository afterwards, never on text that would be there anyway.
 
-* pipeline: the client's own command for `create-vision` → `pipeline_run` → the next request holds lines
+The server is registered as installs register it (the lean tier), so every cadence call goes through an entry
+point: `read`, `plan` or `write` with `{"tool": …, "args": {…}}`.
+
+* pipeline: the client's own command for `create-vision` → `pipeline_run` via `write` → the next request holds lines
   found only in the step's assembled prompt → the client's write tool writes docs/vision.md →
   `pipeline_complete` → `cadence next` offers `create-prd`.
 * implement: plan_load → repl_init → repl_verify (red) → `repl_report pass` refused (the refusal reaches the
   model) → the fix with the client's write tool → verify green → pass → change_scope → the read-only audit
-  sub-agent tries to write and to branch (refused, repo unchanged) → quality_gate_summary → task_finalize
+  sub-agent tries to write and to branch (through `write`, which it lacks, and `read`, which refuses a
+  mutating tool; the repo is unchanged) → quality_gate_summary → task_finalize
   (local commit): the commit, the loop evidence and the PR body.
-* architect: plan_save of a plan whose files overlap another open plan → plan_overlaps → the overlap reaches
-  the model.
+* architect: plan_save (via `plan`) of a plan whose files overlap another open plan → plan_overlaps (via
+  `read`) → the overlap reaches the model.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ def git(cwd: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One rendered project for every journey: a tiny Python module with a failing check, every client installed
-    with the MCP server's `all` tier (plan_overlaps lives there), Gemini subagents enabled, all committed."""
+    as users get it (the server's lean tier: `read`, `plan`, `write`), Gemini subagents enabled, all committed."""
     base = tmp_path_factory.mktemp("journeys")
     proj = base / "template"
     proj.mkdir()
@@ -88,7 +92,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (proj / ".gemini").mkdir()
     (proj / ".gemini/settings.json").write_text('{"experimental": {"enableAgents": true}}\n')
     env = {"CADENCE_CACHE_DIR": str(base / "cache"),
-           "CADENCE_MCP_COMMAND": f"{sys.executable} -m cadence mcp --tools all"}
+           "CADENCE_MCP_COMMAND": f"{sys.executable} -m cadence mcp"}  # install appends the tier
     r = cadence(proj, "init", "--no-input", "--clients", ",".join(CLIENTS), env=env)
     assert r.returncode == 0, r.stderr
     git(proj, "add", "-A")
@@ -227,7 +231,10 @@ def read(path: Path) -> dict[str, Any]:
 
 
 def mcp(tool: str, **args: Any) -> dict[str, Any]:
-    return {"call": f"cadence:{tool}", "args": args}
+    """A cadence tool called the way installs register the server (the lean tier): through the entry point that
+    serves it, `write {"tool": "repl_verify", "args": {}}`."""
+    from cadence.mcp.tools import TOOLS, gateway_of
+    return {"call": f"cadence:{gateway_of(TOOLS[tool])}", "args": {"tool": tool, "args": args}}
 
 
 # ---------------------------------------------------------------- pipeline
@@ -242,7 +249,7 @@ def test_pipeline_journey(client: str, template: Path, tmp_path: Path) -> None:
         write(vision, VISION),
         mcp("pipeline_complete", step="create-vision"),
         {"text": "The vision is written and the step is complete."}]}],
-        "be brief", slash="create-vision", agent="implement")
+        "be brief", slash="create-vision")  # OpenCode: the command's own agent (implement) runs it
     first = [str(r["body"]) for r in j.main() if r["step"] == 0]
     assert first, j.trace()
     assert "create-vision" in first[0]  # the command reached the model
@@ -274,8 +281,9 @@ def launch_audit(j: Journey) -> dict[str, Any]:
 
 
 def audit_script(j: Journey) -> dict[str, Any]:
-    """The audit sub-agent tries to write a file, to touch one through the shell and to create a branch — each
-    called even when the client did not offer the tool — then reports. Codex cannot keep a role read-only
+    """The audit sub-agent tries to write a file, to touch one through the shell and to create a branch through
+    `write` — each called even when the client did not offer the tool — and through `read`, the one entry point it
+    has (refused: WRONG_ENTRY_POINT), then reports. Codex cannot keep a role read-only
     (openai/codex#45482), so there the audit only reports: its attempts would succeed and spoil the commit."""
     pwned = j.proj / "audit-was-here.txt"
     touch = f"touch {j.proj / 'audit-touched.txt'}"
@@ -284,7 +292,8 @@ def audit_script(j: Journey) -> dict[str, Any]:
                           {"name": "bash", "args": {"command": touch, "description": "touch"}, "clients": ["opencode"]},
                           {"name": "run_shell_command", "args": {"command": touch}, "clients": ["gemini"]}],
                  "force": True},
-                {**mcp("branch_create", type="feature", name="audit-was-here"), "force": True}]
+                {**mcp("branch_create", type="feature", name="audit-was-here"), "force": True},  # `write`: not its
+                {**mcp("branch_create", type="feature", name="audit-was-here"), "call": "cadence:read"}]
     steps = [{**a, "clients": ["claude", "opencode", "gemini"]} for a in attempts]
     steps.append({"call": "complete_task", "args": {"result": AUDIT_REPORT}, "clients": ["gemini"]})
     steps.append({"text": AUDIT_REPORT})
@@ -336,7 +345,10 @@ def test_implement_journey(client: str, template: Path, tmp_path: Path) -> None:
     if client == "codex":
         assert 'sandbox_mode = "read-only"' in (j.proj / ".codex/agents/audit.toml").read_text()
     else:
-        assert max(r["step"] for r in audit) >= 3, j.trace()  # all three attempts came back
+        assert max(r["step"] for r in audit) >= 4, j.trace()  # all four attempts came back
+        # the branch_create through `read` reached the server and its refusal reached the model
+        assert "WRONG_ENTRY_POINT" in next(str(r["body"]) for r in audit if r["step"] == 4), j.trace()
+        assert not any("WRONG_ENTRY_POINT" in str(r["body"]) for r in audit if r["step"] < 4)
     assert not (j.proj / "audit-was-here.txt").exists() and not (j.proj / "audit-touched.txt").exists(), j.trace()
     assert "audit-was-here" not in git(j.proj, "branch", "--list", "--all"), j.trace()
 

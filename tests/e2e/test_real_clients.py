@@ -129,7 +129,8 @@ def test_claude_inventory_lists_agents_skills_commands_and_tools(world: dict[str
     assert "cadence:create-vision" in init["slash_commands"]
     assert {"name": "cadence", "status": "connected"} in [{k: s[k] for k in ("name", "status")}
                                                           for s in init["mcp_servers"]]
-    assert "mcp__cadence__pipeline_next" in init["tools"]
+    assert {"mcp__cadence__read", "mcp__cadence__plan", "mcp__cadence__write"} <= set(init["tools"])  # lean tier
+    assert "mcp__cadence__pipeline_next" not in init["tools"]
 
 
 def test_claude_plugin_validate_strict_passes(world: dict[str, Path], tmp_path: Path) -> None:
@@ -206,9 +207,9 @@ def test_codex_app_server_connects_and_calls_a_cadence_tool(world: dict[str, Pat
                 break
             time.sleep(0.5)
         assert status.get("runtimeStatus") == "connected", status
-        assert "pipeline_next" in json.dumps(status.get("tools"))
-        res = request("mcpServer/tool/call", {"server": "cadence", "threadId": tid, "tool": "pipeline_next",
-                                              "arguments": {"count": 1}})["result"]
+        assert {"read", "plan", "write"} <= set(status.get("tools") or {}), status.get("tools")
+        res = request("mcpServer/tool/call", {"server": "cadence", "threadId": tid, "tool": "read",
+                                              "arguments": {"tool": "pipeline_next", "args": {"count": 1}}})["result"]
         assert res["isError"] is False and res["structuredContent"]["eligible"]
         skills = request("skills/list", {"cwds": [str(world["proj"])], "forceReload": True})["result"]["data"][0]
         assert skills["errors"] == []
@@ -230,8 +231,8 @@ def test_gemini_mcp_list_and_skills(world: dict[str, Path]) -> None:
 
 def test_mcp_inspector_reads_the_generated_mcp_json(world: dict[str, Path]) -> None:
     out = run(world, "inspector", [binary("mcp-inspector"), "--cli", "--config", ".mcp.json", "--server", "cadence",
-                                   "--method", "tools/call", "--tool-name", "pipeline_status",
-                                   "--tool-arg", "compact=true"])
+                                   "--method", "tools/call", "--tool-name", "read",
+                                   "--tool-arg", "tool=pipeline_status", 'args={"compact": true}'])
     assert out.returncode == 0, out.stdout + out.stderr
     res = json.loads(out.stdout)
     assert res["isError"] is False and res["structuredContent"]["progress"]["enabled"] > 0
@@ -268,8 +269,8 @@ def test_claude_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path]
     port = _port()
     res, _ = with_fake_model(world, "claude", [binary("claude"), "-p", "call pipeline_next", "--output-format",
                                               "stream-json", "--verbose", "--settings", CLAUDE_SETTINGS,
-                                              "--allowedTools", "mcp__cadence__pipeline_next"],
-                             "pipeline_next", '{"count": 1}', tmp_path,
+                                              "--allowedTools", "mcp__cadence__read"],
+                             "read", '{"tool": "pipeline_next", "args": {"count": 1}}', tmp_path,
                              {"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "sk-fake",
                               "ENABLE_TOOL_SEARCH": "false"}, port)
     events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
@@ -279,12 +280,16 @@ def test_claude_calls_a_cadence_tool_through_a_fake_model(world: dict[str, Path]
 
 
 def test_claude_slash_command_expands_to_the_thin_prompt(world: dict[str, Path], tmp_path: Path) -> None:
+    """The user's `/cadence:create-vision` runs in `-p` mode although the command is hidden from the model
+    (`disable-model-invocation: true`), and the step's prompt reaches the model through `write`."""
+    command = (world["proj"] / ".claude/commands/cadence/create-vision.md").read_text()
+    assert "\ndisable-model-invocation: true\n" in command.split("\n---\n")[0] + "\n"  # in its front matter
     port = _port()
     prompt = assembled_prompt(world["proj"], world["cache"], "create-vision")
     res, requests = with_fake_model(world, "claude", [binary("claude"), "-p", "/cadence:create-vision be brief",
                                                       "--output-format", "stream-json", "--verbose", "--settings",
-                                                      CLAUDE_SETTINGS, "--allowedTools", "mcp__cadence__pipeline_run"],
-                                    "pipeline_run", '{"step": "create-vision"}', tmp_path,
+                                                      CLAUDE_SETTINGS, "--allowedTools", "mcp__cadence__write"],
+                                    "write", '{"tool": "pipeline_run", "args": {"step": "create-vision"}}', tmp_path,
                                     {"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "sk-fake",
                                      "ENABLE_TOOL_SEARCH": "false"}, port)
     bodies = "\n".join(r["body"] for r in requests)

@@ -20,9 +20,11 @@ call advances the script like a successful one. A step is
     {"call": CANDIDATES, "args": {...}}   call the first candidate the client offers
     {"text": "..."}                       answer with text (ends the turn)
 
-CANDIDATES is a name or a list of names. `cadence:NAME` is cadence's MCP tool NAME, matched by suffix
-whatever the client's prefix (`mcp__cadence__`, `cadence_`, `mcp_cadence_`, Codex's `mcp__cadence`
-namespace); any other name is one of the client's own tools, matched exactly (`Write`, `write`,
+CANDIDATES is a name or a list of names. `cadence:NAME` is cadence's MCP tool NAME (with the lean tier that
+installs register, one of the entry points `read`, `plan`, `write`, whose args are `{"tool", "args"}`),
+matched by suffix whatever the client's prefix (`mcp__cadence__`, `cadence_`, `mcp_cadence_`, Codex's
+`mcp__cadence` namespace); any other name is one of the client's own tools (never one in cadence's
+namespace), matched exactly (`Write`, `write`,
 `write_file`, `exec_command`, `Task`, `spawn_agent`…). A candidate may be an object
 `{"name": …, "args": {…}, "clients": [...]}` to give that client's tool its own arguments. With
 `"force": true` the first candidate for this client is called even when the client does not offer it
@@ -174,7 +176,8 @@ def _find(name: str, tools: list[tuple[str, str | None]]) -> tuple[str, str | No
             if n.endswith("_" + bare) and "cadence" in n:
                 return n, ns
         return None
-    return next(((n, ns) for n, ns in tools if n == name), None)
+    # a client's own tool: never one of cadence's, which Codex lists under the bare name in its namespace
+    return next(((n, ns) for n, ns in tools if n == name and not (ns and "cadence" in ns)), None)
 
 
 # ---------------------------------------------------------------- writing the reply, per wire format
