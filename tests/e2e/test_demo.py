@@ -9,7 +9,7 @@ def test_demo_runs_every_part(tmp_path):
     data = r.json["data"]
     assert data["gate"] == "GO-WITH-WARNINGS" and len(data["commit"]) == 40
     assert data["gate_missing"] == []  # the demo sends every report the scope asks for
-    assert data["mcp_tools"] == {"core": 10, "standard": 27, "all": 40}
+    assert data["mcp_tools"] == {"core": 10, "standard": 28, "all": 41}
     commands = [s["command"].split()[1] for s in data["steps"]]
     for cmd in ("init", "next", "run", "complete", "plan", "loop", "scope", "gate", "finish", "dashboard"):
         assert cmd in commands
