@@ -41,8 +41,8 @@ def test_a_registered_command_not_on_path_is_a_named_failure(repo: Path, monkeyp
     _install(repo, "claude", "gemini")
     r = run_inprocess("--root", str(repo), "doctor")
     assert r.code == 3, r
-    assert "✗ mcp:claude: .mcp.json runs cadence-nowhere mcp: 'cadence-nowhere' is not on PATH" in r.out
-    assert "✗ mcp:gemini: .gemini/settings.json runs cadence-nowhere mcp" in r.out
+    assert "✗ mcp:claude: .mcp.json runs cadence-nowhere mcp --tools lean: 'cadence-nowhere' is not on PATH" in r.out
+    assert "✗ mcp:gemini: .gemini/settings.json runs cadence-nowhere mcp --tools lean" in r.out
     assert "mcp:claude" in r.err
 
 
@@ -60,9 +60,9 @@ def test_the_probe_runs_the_registered_command_and_warns_when_a_clean_path_lacks
     assert json.loads((repo / ".mcp.json").read_text())["mcpServers"]["cadence"]["command"] == "cadence"
     r = run_inprocess("--root", str(repo), "doctor")
     assert r.code == 0, r
-    assert calls.read_text().startswith("mcp --tools standard --root")  # the shim itself was started
+    assert calls.read_text().startswith("mcp --tools lean --root")  # the shim itself was started
     line = next(x for x in r.out.splitlines() if "mcp:claude" in x)
-    assert line.startswith("! mcp:claude: .mcp.json runs cadence mcp: answers tools/list")
+    assert line.startswith("! mcp:claude: .mcp.json runs cadence mcp --tools lean: answers tools/list (3 tools")
     assert "not on a clean PATH" in line
 
 

@@ -189,9 +189,8 @@ def instructions_body() -> str:
     return "\n".join([
         "## cadence",
         "",
-        "Pipeline: `cadence next`, `cadence run <step>` (follow its prompt), `cadence complete <step>`.",
-        "Changes: plan, then a loop that passes a task only on `repl_verify` evidence, `change_scope`,",
-        "`quality_gate_summary`, `task_finalize`. Never edit `.cadence/*.json` by hand.",
+        "Steps: `cadence next`, `cadence run <step>`, `cadence complete <step>`. A task passes only on",
+        "`repl_verify` evidence. Never edit `.cadence/*.json` by hand.",
     ])
 
 

@@ -523,7 +523,7 @@ def signature(t: Tool) -> str:
         if "properties" in item:
             return f"{name}:[{{{','.join(item['properties'])}}}]"
         return name
-    return f"{t.name}(" + ", ".join(arg(k, v) for k, v in t.props.items()) + ")"
+    return f"{t.name}(" + ",".join(arg(k, v) for k, v in t.props.items()) + ")"
 
 
 def resolve_gateway(gateway: Tool, args: dict[str, Any]) -> tuple[Tool, dict[str, Any]]:
@@ -550,7 +550,7 @@ def _gateways() -> None:
     members = [t for t in TOOLS.values() if t.name not in GATEWAYS]
     for name in GATEWAYS:
         catalogue = " ".join(signature(t) for t in members if gateway_of(t) == name)
-        TOOLS[name] = Tool(name, LEAN, f"{what[name]}; call with tool=name, args={{…}}: {catalogue}",
+        TOOLS[name] = Tool(name, LEAN, f"{what[name]} (tool=name, args={{…}}): {catalogue}",
                            {"tool": _s(64), "args": {"type": "object"}}, ("tool",), _dispatch_error,
                            name == "read")
 
