@@ -348,7 +348,8 @@ def test_doctor_starts_the_server(project: Path) -> None:
     r = cli("--root", str(project), "--json", "doctor")
     assert r.code == 0, r
     checks = {c["name"]: c for c in r.json["data"]["checks"]}
-    assert checks["mcp:claude"]["ok"] and "tools/list (3 tools" in checks["mcp:claude"]["message"]  # the lean tier it registered
+    # the lean tier it registered: three entry points
+    assert checks["mcp:claude"]["ok"] and "tools/list (3 tools" in checks["mcp:claude"]["message"]
 
 
 def test_user_scope_follows_xdg_config_home_and_codex_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
