@@ -545,8 +545,7 @@ def _dispatch_error(root: Path, a: dict[str, Any]) -> Any:  # the server resolve
 
 
 def _gateways() -> None:
-    what = {"read": "Read-only cadence tools", "plan": "Save or commit a plan",
-            "write": "cadence tools that change state"}
+    what = {"read": "Read-only tools", "plan": "Save or commit a plan", "write": "Tools that change state"}
     members = [t for t in TOOLS.values() if t.name not in GATEWAYS]
     for name in GATEWAYS:
         catalogue = " ".join(signature(t) for t in members if gateway_of(t) == name)
