@@ -15,7 +15,6 @@ from cadence.project.knowledge import REVIEW_MONTHS, add_months, eol_table
 from cadence.project.validate import validate_content
 
 RELEASED = dt.date(2026, 12, 7)  # the library's review baseline: nothing may be stale on this day
-OWNED_ELSEWHERE = {"vision-craft"}  # its author adds the freshness fields; until then `stale` lists it as untracked
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +24,6 @@ def entries():
 
 def test_every_library_entry_states_when_it_was_reviewed_and_how_fast_it_ages(entries):
     for name, e in entries.items():
-        if name in OWNED_ELSEWHERE:
-            continue
         assert e["volatility"] in REVIEW_MONTHS, name
         reviewed = dt.date.fromisoformat(e["last_reviewed"])
         assert dt.date(2026, 11, 1) <= reviewed <= dt.date.today(), name  # the library was written from Nov 2026
@@ -77,7 +74,7 @@ def test_nothing_is_stale_on_the_release_day(cli):
     assert r.code == 0, r
     data = r.json["data"]
     assert data["stale"] == [] and data["checked"] >= 200 and data["as_of"] == "2026-12-07"
-    assert set(data["untracked"]) <= OWNED_ELSEWHERE
+    assert data["untracked"] == []
 
 
 def test_far_in_the_future_every_entry_is_listed_with_its_reasons(cli):
