@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from cadence import yamlio
 from cadence.content.loader import build_knowledge_index, content_dir
-from cadence.project.knowledge import REVIEW_MONTHS, add_months, eol_table
-from cadence.project.validate import validate_content
+from cadence.pipeline.knowledge import REVIEW_MONTHS, add_months, eol_table
+from cadence.pipeline.validate import validate_content
 
 RELEASED = dt.date(2026, 12, 7)  # the library's review baseline: nothing may be stale on this day
 

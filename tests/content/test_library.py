@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cadence.content.loader import build_knowledge_index, build_pipeline_index, content_dir
-from cadence.project.validate import validate_content
+from cadence.pipeline.validate import validate_content
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REF = json.loads((FIXTURES / "reference_graph.json").read_text())

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cadence.project.validate import validate_content
+from cadence.pipeline.validate import validate_content
 
 SECTIONS = ["Purpose", "Inputs", "Expected Outputs", "Quality Criteria", "Methodology Scaling", "Mode Detection",
             "Update Mode Specifics"]
@@ -73,7 +73,7 @@ def test_each_defect_is_reported_with_file_and_field(tmp_path, text, expected):
 
 
 def test_a_step_with_an_unknown_field_is_kept_with_a_warning_so_its_dependents_stay_valid(tmp_path):
-    from cadence.project.validate import WARNING_CODES
+    from cadence.pipeline.validate import WARNING_CODES
     lib = library(tmp_path, {"a": step("a", extra="colour: red\n"), "b": step("b", order=16, deps="[a]")})
     assert codes(lib) == [("STEP_FIELD_UNKNOWN", "pipeline/vision/a.md", "colour")]
     assert "STEP_FIELD_UNKNOWN" in WARNING_CODES

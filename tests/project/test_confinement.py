@@ -315,7 +315,7 @@ def test_next_write_removes_its_own_stale_temp_files(proj: Path) -> None:
 
 
 def test_finish_never_commits_crash_litter(proj: Path, tmp_path: Path) -> None:
-    from cadence.project.finish import finish
+    from cadence.workflow.finish import finish
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
     git(proj, "add", "-A")

@@ -236,7 +236,7 @@ def test_frontmatter_arbitrary_text(text: str) -> None:
        st.lists(st.integers(min_value=1, max_value=64), min_size=1, max_size=8))
 def test_streamed_counts_equal_whole_text_counts(lines: list[str], cuts: list[int]) -> None:
     """Feeding the output in chunks of any size gives the counts of the whole text."""
-    from cadence.project.loop import Output
+    from cadence.workflow.loop import Output
     text = "\n".join(lines) + "\n"
     raw = text.encode()
     out, i, k = Output(), 0, 0

@@ -30,7 +30,7 @@ def test_dashboard_without_requirement_ids_says_how_to_add_them(cli, project: Pa
 def test_pr_body_lists_the_requirements_the_changed_tests_cover(project: Path) -> None:
     from tests.conftest import git
 
-    from cadence.project.finish import build_body
+    from cadence.workflow.finish import build_body
     (project / "docs").mkdir()
     (project / "docs" / "plan.md").write_text("| ID | Requirement |\n|---|---|\n| FR-001 | Log in |\n"
                                               "| FR-002 | Log out |\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cadence.errors import CadenceError
-from cadence.project import docs, sessions
+from cadence.workflow import docs, sessions
 
 
 def test_docs_init_save_list_index(repo: Path) -> None:

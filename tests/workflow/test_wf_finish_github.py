@@ -8,9 +8,9 @@ import pytest
 from wfhelpers import PLAN, gh_calls, gh_respond, git, save_plan_file
 
 from cadence.errors import CadenceError
-from cadence.project import finish as fin
-from cadence.project import github
-from cadence.project.review import gate_summary
+from cadence.workflow import finish as fin
+from cadence.workflow import github
+from cadence.workflow.review import gate_summary
 
 
 def _work(repo: Path, branch: str = "feature/add-login") -> None:
@@ -31,12 +31,12 @@ def _secrets(repo: Path) -> None:
 def test_finish_stages_safely_pushes_and_creates_pr(repo: Path, fake_gh: Path) -> None:
     plan = save_plan_file(repo)
     other = save_plan_file(repo, PLAN.replace("issues: [12]", "issues: [99]"), title="Unrelated newer plan")
-    from cadence.project.plans import commit_plan
+    from cadence.workflow.plans import commit_plan
     commit_plan(repo, plan)  # creates feature/add-login and records branch: in the plan
     (repo / "src").mkdir()
     (repo / "src/app.py").write_text("x\n")
     _secrets(repo)
-    from cadence.project.loop import report_loop, start_loop, verify_loop
+    from cadence.workflow.loop import report_loop, start_loop, verify_loop
     start_loop(repo, plan, test="true")
     verify_loop(repo)
     report_loop(repo, "pass", "")
@@ -130,7 +130,7 @@ def test_finish_warns_without_gate_and_base_detection(repo: Path, no_gh: None) -
 
 
 def test_finish_inside_worktree_detects_base(repo: Path, no_gh: None) -> None:  # [FIX] "main" hard-coded
-    from cadence.project.worktrees import create_worktree
+    from cadence.workflow.worktrees import create_worktree
     git(repo, "branch", "-m", "main", "trunk")
     git(repo, "push", "-q", "origin", "trunk")
     git(repo, "update-ref", "-d", "refs/remotes/origin/main")
@@ -234,7 +234,7 @@ def test_issue_to_plan(repo: Path, fake_gh: Path) -> None:
                                                    "body": "It crashes.\n- [ ] reproduce\n- [ ] fix", "url": "u"}}})
     d = github.issue_to_plan(repo, 42)
     assert d["type"] == "bugfix" and d["issues"] == [42] and d["tasks"] == 2
-    from cadence.project.plans import show_plan
+    from cadence.workflow.plans import show_plan
     assert show_plan(repo, d["file"])["frontmatter"]["issues"] == [42]
 
 

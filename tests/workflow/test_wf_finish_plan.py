@@ -10,10 +10,10 @@ from wfhelpers import git, save_plan_file
 
 from cadence.core import plan as plancore
 from cadence.errors import CadenceError
-from cadence.project import branches
-from cadence.project import finish as fin
-from cadence.project.loop import report_loop, start_loop, verify_loop
-from cadence.project.plans import commit_plan
+from cadence.workflow import branches
+from cadence.workflow import finish as fin
+from cadence.workflow.loop import report_loop, start_loop, verify_loop
+from cadence.workflow.plans import commit_plan
 
 
 def _plan_on_branch(repo: Path) -> str:

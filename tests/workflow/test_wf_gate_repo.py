@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import run_inprocess
 
 from cadence.errors import CadenceError
-from cadence.project.review import gate_summary
+from cadence.workflow.review import gate_summary
 
 
 def cadence(repo: Path, *args: str) -> tuple[int, dict]:

@@ -9,9 +9,9 @@ import pytest
 from wfhelpers import git
 
 from cadence.errors import CadenceError
-from cadence.project import branches, worktrees
 from cadence.vcs import git as vgit
 from cadence.vcs.gh import parse_repo_url
+from cadence.workflow import branches, worktrees
 
 HOSTILE = ["../x", "/tmp/abs", "$(touch pwned)", ";rm -rf ~", "a\nb", "..", "a/b"]
 
@@ -170,7 +170,7 @@ def test_parse_repo_url(url: str, expect: tuple[str, str, str] | None) -> None:
 
 
 def test_changed_files_and_base(repo: Path) -> None:
-    from cadence.project.review import change_scope
+    from cadence.workflow.review import change_scope
     git(repo, "switch", "-q", "-c", "feature/x")
     (repo / "src").mkdir()
     (repo / "src/auth.py").write_text("x")

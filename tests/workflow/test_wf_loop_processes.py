@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from wfhelpers import PLAN, cadence, save_plan_file
 
-from cadence.project import loop
+from cadence.workflow import loop
 
 PY = sys.executable
 

@@ -9,7 +9,7 @@ import pytest
 from wfhelpers import PLAN, git, save_plan_file
 
 from cadence.errors import CadenceError
-from cadence.project import plans
+from cadence.workflow import plans
 
 HOSTILE = ["../x", "/etc/passwd", "$(touch pwned)", ";rm -rf ~", "a\nb", "..", ".", "", "a/b", "..\\x", "-rf"]
 
@@ -61,7 +61,7 @@ def test_corrupt_plan_is_clear_error_and_listed_with_error(repo: Path) -> None:
 
 
 def test_delete_refuses_plan_of_active_loop(repo: Path) -> None:
-    from cadence.project.loop import start_loop
+    from cadence.workflow.loop import start_loop
     name = save_plan_file(repo)
     start_loop(repo, name, test="true")
     with pytest.raises(CadenceError) as e:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from wfhelpers import cadence_json, git
 
 from cadence.core.secrets import SCAN_LIMIT, looks_binary, name_rule, scan_text
-from cadence.project import finish as fin
+from cadence.workflow import finish as fin
 
 # Built at run time so this file does not itself look like it holds credentials.
 AKIA = "AKIA" + "IOSFODNN7EXAMPLE"

@@ -97,7 +97,7 @@ Users can log in.
 
 
 def save_plan_file(root: Path, text: str = PLAN, title: str | None = None) -> str:
-    from cadence.project.plans import save_plan
+    from cadence.workflow.plans import save_plan
     return str(save_plan(root, title, None, text)["file"])
 
 

@@ -46,5 +46,5 @@ def add_wait(p: Any) -> None:
 
 
 def require(ctx_root: Path) -> Path:
-    from cadence.project.workflow import workflow_root
+    from cadence.workflow.common import workflow_root
     return workflow_root(ctx_root)

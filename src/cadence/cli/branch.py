@@ -9,7 +9,7 @@ from cadence.cli.output import Context, paint, sub
 
 
 def add_branch(p: argparse.ArgumentParser) -> None:
-    from cadence.project.branches import BRANCH_TYPES
+    from cadence.workflow.branches import BRANCH_TYPES
     s = sub(p)
     a = s.add_parser("status", help="branch, protection, ahead/behind, staged / unstaged / untracked")
     a.set_defaults(func=cmd_status)
@@ -24,7 +24,7 @@ def add_branch(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.branches import branch_status
+    from cadence.workflow.branches import branch_status
     d = branch_status(ctx.root())
     name = d["branch"] or "(detached HEAD)"
     lines = [f"Branch: {paint(name, '1')}" + (paint("  PROTECTED", "31") if d["protected"] else "")
@@ -44,13 +44,13 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_create(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.branches import create_branch
+    from cadence.workflow.branches import create_branch
     d = create_branch(ctx.root(), args.type, args.name)
     return d, f"✓ created and switched to {d['branch']}"
 
 
 def cmd_switch(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.branches import switch_branch
+    from cadence.workflow.branches import switch_branch
     d = switch_branch(ctx.root(), args.name, args.stash)
     if not d["switched"]:
         return d, f"Already on {d['branch']}."

@@ -29,13 +29,13 @@ def add_docs(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.docs import init_docs
+    from cadence.workflow.docs import init_docs
     d = init_docs(ctx.root())
     return d, "✓ docs ready" + (": created " + ", ".join(d["created"]) if d["created"] else " (already there)")
 
 
 def cmd_save(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.docs import save_doc
+    from cadence.workflow.docs import save_doc
     d = save_doc(ctx.root(), args.type_, args.title, read_input(args.file), args.tag, args.related)
     for w in d["warnings"]:
         ctx.warn(w)
@@ -43,7 +43,7 @@ def cmd_save(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.docs import list_docs
+    from cadence.workflow.docs import list_docs
     items = list_docs(ctx.root(), args.type_)
     if not items:
         return {"docs": []}, "No documents yet ('cadence docs save --type decision --title T --file F')."
@@ -52,7 +52,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_index(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.docs import build_index, require_docs
+    from cadence.workflow.docs import build_index, require_docs
     require_docs(ctx.root())
     d = build_index(ctx.root())
     return d, f"✓ {d['file']} rebuilt: " + ", ".join(f"{n} {t}(s)" for t, n in d["counts"].items())

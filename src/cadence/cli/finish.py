@@ -25,7 +25,7 @@ def add_finish(p: argparse.ArgumentParser) -> None:
 def cmd_finish(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     import os
 
-    from cadence.project.finish import finish
+    from cadence.workflow.finish import finish
     allow = [os.path.abspath(p) for p in args.allow_secret]  # relative to where the user typed it
     d = finish(ctx.root(), args.message, args.title, args.base, args.plan, args.issue, args.draft, args.push,
                args.force, allow)

@@ -59,7 +59,7 @@ def _text(d: dict[str, Any]) -> str:
 
 def cmd_summary(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.cli._wf import require
-    from cadence.project.review import gate_summary
+    from cadence.workflow.review import gate_summary
     d = gate_summary(require(ctx.root()), _reports(args.report), args.scope, args.allow_missing,
                      args.reason)  # runtime state excluded there
     return d, _text(d)
@@ -67,6 +67,6 @@ def cmd_summary(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.cli._wf import require
-    from cadence.project.review import gate_show
+    from cadence.workflow.review import gate_show
     d = gate_show(require(ctx.root()))
     return d, f"Gate of {d.get('timestamp')}\n" + _text(d)

@@ -30,7 +30,7 @@ def add_github(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.github import github_status
+    from cadence.workflow.github import github_status
     d = github_status(ctx.root())
     ok, no = paint("✓", "32"), paint("✗", "31")
     lines = [f"{ok if d['gh'] else no} gh " + ("installed" if d["gh"] else "not installed (https://cli.github.com/)")]
@@ -45,7 +45,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_issues(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.github import list_issues
+    from cadence.workflow.github import list_issues
     d = list_issues(ctx.root(), args.state, args.label, args.assignee, args.milestone, args.limit)
     _clamped(ctx, args.limit, d)
     if not d["issues"]:
@@ -59,7 +59,7 @@ def cmd_issues(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_projects(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.github import list_projects
+    from cadence.workflow.github import list_projects
     d = list_projects(ctx.root(), args.number, args.status, args.limit)
     _clamped(ctx, args.limit, d)
     if args.number is None:
@@ -75,7 +75,7 @@ def cmd_projects(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 def cmd_issue_to_plan(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.cli._wf import require
-    from cadence.project.github import issue_to_plan
+    from cadence.workflow.github import issue_to_plan
     d = issue_to_plan(require(ctx.root()), args.number)
     return d, f"✓ plan {d['file']} seeded from issue #{args.number} ({d['tasks']} task(s))"
 

@@ -207,7 +207,7 @@ def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | Non
             settings: dict[str, Any], suggestion: str) -> tuple[str, int | None, str | None, dict[str, Any], list[str]]:
     from cadence.cli import prompts
     from cadence.content.loader import pipeline_index
-    from cadence.project.detect import type_choices
+    from cadence.pipeline.detect import type_choices
     if ptype and (clash := _conflicts(TYPES_BY_NAME[ptype], settings)):  # the flags contradict each other: say so
         t = TYPES_BY_NAME[ptype]
         raise CadenceError("CONFIG_INVALID", f"the {ptype} flags contradict each other: {'; '.join(clash)}",
@@ -243,9 +243,9 @@ def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | Non
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.content.loader import pipeline_index
+    from cadence.pipeline.detect import project_mode
     from cadence.project import paths
     from cadence.project.config import validate_config
-    from cadence.project.detect import project_mode
     if args.auto:
         ctx.no_input = True
     root = ctx.root()
@@ -340,7 +340,7 @@ def detected_type(root: Path, ptype: str | None, explicit: bool,
     tier), with the settings its evidence implies; several equally plausible types are a decision for the
     user (exit 4 naming the candidates and --project-type). With a type from the flags, the settings the
     flags leave open are taken from a detection of that same type. Flags always win over detection."""
-    from cadence.project.detect import detect_types
+    from cadence.pipeline.detect import detect_types
     found = detect_types(root)
     if ptype is None and not explicit:
         if found["chosen"] is None and len(found["candidates"]) > 1:

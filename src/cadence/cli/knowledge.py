@@ -39,7 +39,7 @@ def _root(ctx: Context) -> Path | None:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.knowledge import entries
+    from cadence.pipeline.knowledge import entries
     items = entries(_root(ctx))
     lines = []
     cat = None
@@ -53,13 +53,13 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.knowledge import show
+    from cadence.pipeline.knowledge import show
     data = show(_root(ctx), args.name)
     return data, data["content"]
 
 
 def cmd_search(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.knowledge import search
+    from cadence.pipeline.knowledge import search
     data = search(_root(ctx), " ".join(args.query), args.limit)
     if not data["results"]:
         return data, f"No entry matches {data['query']!r}."
@@ -75,7 +75,7 @@ def cmd_stale(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from datetime import date
 
     from cadence.errors import USAGE, CadenceError
-    from cadence.project.knowledge import stale, stale_reason
+    from cadence.pipeline.knowledge import stale, stale_reason
     as_of = None
     if args.as_of is not None:
         try:
@@ -96,12 +96,12 @@ def cmd_stale(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_override(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.knowledge import override
+    from cadence.pipeline.knowledge import override
     data = override(ctx.root(), args.name, args.force)
     return data, f"copied to {data['path']}: edit it; cadence run uses it instead of the library entry"
 
 
 def cmd_reset(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.knowledge import reset
+    from cadence.pipeline.knowledge import reset
     data = reset(ctx.root(), args.name, args.force)
     return data, (f"removed the override of {args.name}" if data["removed"] else f"{args.name} has no override")

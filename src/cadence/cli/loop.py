@@ -103,7 +103,7 @@ def render(d: dict[str, Any], head: str = "") -> str:
 
 
 def cmd_start(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.loop import start_loop
+    from cadence.workflow.loop import start_loop
     d = start_loop(require(ctx.root()), args.plan, args.build, args.test, args.lint, args.max_retries, args.force,
                    Path.cwd())
     det = d["detection"]
@@ -119,7 +119,7 @@ def cmd_start(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.loop import status_loop
+    from cadence.workflow.loop import status_loop
     d = status_loop(require(ctx.root()))
     return d, render(d)
 
@@ -128,7 +128,7 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     """Exit 0 when green. Red is exit 2 (`VERIFY_RED`, so `cadence loop verify && …` works): the summary is
     still printed, and under --json the error envelope's `data` carries the whole result with its evidence."""
     from cadence.core.loop import entry_green
-    from cadence.project.loop import verify_loop
+    from cadence.workflow.loop import verify_loop
     d = verify_loop(require(ctx.root()))
     lines = [paint("✓ verify green", "32") if d["green"] else paint("✗ verify red", "31")]
     for e in d["evidence"]:
@@ -152,7 +152,7 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_report(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.loop import report_loop
+    from cadence.workflow.loop import report_loop
     d = report_loop(require(ctx.root()), args.result, args.detail)
     o = d["outcome"]
     n = o["task"] + 1
@@ -171,19 +171,19 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_retry(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.loop import retry_loop
+    from cadence.workflow.loop import retry_loop
     d = retry_loop(require(ctx.root()))
     return d, render(d, "↻ retrying the failed task with fresh attempts")
 
 
 def cmd_abort(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.loop import abort_loop
+    from cadence.workflow.loop import abort_loop
     d = abort_loop(require(ctx.root()), args.detail)
     return d, render(d, "■ loop aborted")
 
 
 def cmd_resume(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.loop import resume_loop
+    from cadence.workflow.loop import resume_loop
     d = resume_loop(require(ctx.root()))
     r = d["resume"]
     if not r["interrupted"]:
@@ -202,6 +202,6 @@ def cmd_resume(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_summary(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.loop import summary_loop
+    from cadence.workflow.loop import summary_loop
     d = summary_loop(require(ctx.root()))
     return d, d["markdown"]

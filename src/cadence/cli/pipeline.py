@@ -24,7 +24,7 @@ def _wait(p: argparse.ArgumentParser) -> None:
 
 
 def _open(ctx: Context) -> Any:
-    from cadence.project.pipeline import open_project
+    from cadence.pipeline.steps import open_project
     return open_project(ctx.root(), ctx.warnings)
 
 
@@ -36,7 +36,7 @@ def add_next(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_next(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import next_steps
+    from cadence.pipeline.steps import next_steps
     if args.count is not None and args.count < 1:
         raise CadenceError("USAGE", f"--count {args.count}: must be at least 1", "Example: cadence next --count 3",
                            USAGE)
@@ -65,7 +65,7 @@ def add_status(p: argparse.ArgumentParser) -> None:
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     from cadence.core.phases import PHASE_NAMES
-    from cadence.project.pipeline import status
+    from cadence.pipeline.steps import status
     proj = _open(ctx)
     data = status(proj, args.phase, args.compact)
     pr = data["progress"]
@@ -124,7 +124,7 @@ def add_run(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import run
+    from cadence.pipeline.steps import run
     proj = _open(ctx)
     extra = getattr(args, "extra", [])
     step = proj.step(args.step)
@@ -147,7 +147,7 @@ def add_complete(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_complete(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import complete
+    from cadence.pipeline.steps import complete
     data = complete(_open(ctx), args.step, force=args.force, wait=args.wait)
     nxt = f"\nNext: {', '.join(data['next'][:5])}" if data["next"] else ""
     return data, f"{paint('✓', '32')} {data['step']} completed (depth {data['depth']}){nxt}"
@@ -162,7 +162,7 @@ def add_skip(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_skip(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import skip
+    from cadence.pipeline.steps import skip
     data = skip(_open(ctx), args.steps, args.reason, force=args.force, wait=args.wait)
     return data, "\n".join(f"{paint('→', '2')} {s['step']} skipped: {data['reason']}" for s in data["steps"])
 
@@ -176,7 +176,7 @@ def add_reset(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_reset(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import reset
+    from cadence.pipeline.steps import reset
     if args.all and args.step:
         raise CadenceError("USAGE", "give a step or --all, not both", "cadence reset STEP | cadence reset --all --yes")
     if args.all and not args.yes:
@@ -199,7 +199,7 @@ def add_rework(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_rework(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import rework
+    from cadence.pipeline.steps import rework
     data = rework(_open(ctx), args.phase, args.depth, wait=args.wait)
     if not data["steps"]:
         return data, f"No completed steps in {', '.join(data['phases'])}: nothing to rework."
@@ -220,7 +220,7 @@ def add_adopt(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_adopt(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.adoption import adopt, parse_map
+    from cadence.pipeline.adoption import adopt, parse_map
     proj = _open(ctx)
     data = adopt(proj, apply=args.apply, plan_key=args.plan_key, mapping=parse_map(args.map, proj),
                  write=args.write, wait=args.wait)
@@ -273,7 +273,7 @@ def add_check(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import check
+    from cadence.pipeline.steps import check
     data = check(_open(ctx), args.step)
     verdict = {True: "applicable", False: "not applicable", None: "undecided (the assistant judges it)"}
     return data, f"{data['step']}: {verdict[data['applicable']]}\n" + "\n".join(f"  - {r}" for r in data["reasons"])
@@ -285,7 +285,7 @@ def add_info(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_info(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import info
+    from cadence.pipeline.steps import info
     data = info(_open(ctx), args.step)
     if args.step is None:
         pr = data["progress"]
@@ -365,7 +365,7 @@ def add_validate(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_validate(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.validate import validate
+    from cadence.pipeline.validate import validate
     data = validate(ctx.root(), strict=args.strict)
     lines = []
     for prob in data["problems"]:
@@ -417,6 +417,6 @@ def cmd_decisions_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str
 
 
 def cmd_decisions_add(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.pipeline import add_decision
+    from cadence.pipeline.steps import add_decision
     rec = add_decision(_open(ctx), " ".join(args.text), args.step, args.category, wait=args.wait)
     return rec, f"recorded {rec['id']}: {rec['text']}"

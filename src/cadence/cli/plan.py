@@ -37,7 +37,7 @@ def add_plan(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_save(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.plans import save_plan
+    from cadence.workflow.plans import save_plan
     root = require(ctx.root())
     content = read_input(args.file)
     if not content.strip():
@@ -49,7 +49,7 @@ def cmd_save(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.plans import list_plans
+    from cadence.workflow.plans import list_plans
     plans = list_plans(require(ctx.root()))
     if not plans:
         return {"plans": []}, "No plans yet. Save one with 'cadence plan save --title T --file plan.md'."
@@ -63,7 +63,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.plans import show_plan
+    from cadence.workflow.plans import show_plan
     data = show_plan(require(ctx.root()), args.name)
     lines = [paint(data["file"], "1"), ""]
     for i, t in enumerate(data["tasks"], 1):
@@ -74,13 +74,13 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_delete(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.plans import delete_plan
+    from cadence.workflow.plans import delete_plan
     data = delete_plan(require(ctx.root()), args.name, args.force)
     return data, f"✓ deleted {data['file']}"
 
 
 def cmd_commit(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.plans import commit_plan
+    from cadence.workflow.plans import commit_plan
     d = commit_plan(require(ctx.root()), args.name)
     head = f"✓ {d['file']} already committed on {d['branch']}" if d["already_committed"] else \
         f"✓ committed {d['file']} on {d['branch']} ({d['commit'][:10]})"
@@ -88,7 +88,7 @@ def cmd_commit(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_overlaps(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.plans import overlaps
+    from cadence.workflow.plans import overlaps
     d = overlaps(require(ctx.root()))
     if not d["overlaps"]:
         return d, f"No overlaps between {len(d['open_plans'])} open plan(s)."

@@ -15,7 +15,7 @@ def add_scope(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_scope(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.review import change_scope
+    from cadence.workflow.review import change_scope
     d = change_scope(ctx.root(), args.paths or None, args.base)
     colour = {"trivial": "2", "low": "32", "standard": "33", "high": "31"}[d["scope"]]
     lines = [f"Scope: {paint(d['scope'].upper(), colour)}", f"  {d['rationale']}",

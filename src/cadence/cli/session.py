@@ -27,14 +27,14 @@ def add_session(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_save(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.sessions import save_session
+    from cadence.workflow.sessions import save_session
     d = save_session(require(ctx.root()), args.summary, args.decision, args.file, args.plan)
     extra = f"\n  removed {len(d['removed'])} old session(s) (retention)" if d["removed"] else ""
     return d, f"✓ session {d['id']} saved ({d['file']}){extra}"
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.sessions import list_sessions
+    from cadence.workflow.sessions import list_sessions
     items = list_sessions(require(ctx.root()), args.limit)
     if not items:
         return {"sessions": []}, "No sessions yet."
@@ -43,6 +43,6 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.sessions import show_session
+    from cadence.workflow.sessions import show_session
     d = show_session(require(ctx.root()), args.id)
     return d, d["content"].lstrip("\n")

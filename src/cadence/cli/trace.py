@@ -18,7 +18,7 @@ def cmd_trace(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
     """Gaps are data, not a failure: the command exits 0 whenever it could read the project."""
     from cadence.core.trace import markdown
     from cadence.errors import USAGE, CadenceError
-    from cadence.project.trace import compute
+    from cadence.pipeline.trace import compute
     if args.limit < 0:
         raise CadenceError("USAGE", "--limit must be 0 or more", "Example: cadence trace --limit 20", USAGE)
     matrix = compute(ctx.root(), ctx.warnings)

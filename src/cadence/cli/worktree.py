@@ -9,7 +9,7 @@ from cadence.cli.output import Context, paint, sub
 
 
 def add_worktree(p: argparse.ArgumentParser) -> None:
-    from cadence.project.branches import BRANCH_TYPES
+    from cadence.workflow.branches import BRANCH_TYPES
     s = sub(p)
     a = s.add_parser("create", help="create .worktrees/NAME on branch <type>/<name>")
     a.add_argument("name")
@@ -29,7 +29,7 @@ def add_worktree(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_create(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.worktrees import create_worktree
+    from cadence.workflow.worktrees import create_worktree
     d = create_worktree(ctx.root(), args.name, args.type_, args.from_ref)
     for w in d["warnings"]:
         ctx.warn(w)
@@ -44,7 +44,7 @@ def cmd_create(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.worktrees import list_worktrees
+    from cadence.workflow.worktrees import list_worktrees
     items = list_worktrees(ctx.root())
     lines = ["Worktrees:"]
     for w in items:
@@ -55,7 +55,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_remove(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.worktrees import remove_worktree
+    from cadence.workflow.worktrees import remove_worktree
     d = remove_worktree(ctx.root(), args.name, args.delete_branch, args.force)
     text = f"✓ removed worktree {d['name']} ({d['path']})"
     if d["branch"]:
@@ -65,6 +65,6 @@ def cmd_remove(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_open(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.project.worktrees import open_worktree
+    from cadence.workflow.worktrees import open_worktree
     d = open_worktree(ctx.root(), args.name)
     return d, f"{d['path']}\n{d['command']}"

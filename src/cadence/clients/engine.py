@@ -134,7 +134,7 @@ def server_command(everything: bool = False) -> list[str]:
 def _knowledge(names: set[str], root: Path | None) -> dict[str, dict[str, str]]:
     from cadence.content.loader import knowledge_index, read_body
     from cadence.core.frontmatter import section
-    from cadence.project.knowledge import _overrides
+    from cadence.pipeline.knowledge import _overrides
     idx = knowledge_index()["entries"]
     over = _overrides(root)
     lib = None
@@ -170,7 +170,7 @@ def build_context(root: Path | None, scope: str, everything: bool = False) -> Re
     models: dict[str, Any] = {}
     ptype: str | None = None
     if root is not None and (root / paths.CONFIG).is_file():
-        from cadence.project.pipeline import open_project
+        from cadence.pipeline.steps import open_project
         proj = open_project(root)
         models = proj.config.get("models") or {}
         ptype = proj.pipeline.project_type

@@ -1,6 +1,6 @@
 """Adoption of an existing repository: `detect:` contracts, the adoption plan, its key and its Markdown.
 
-Pure: the repository is seen through a `RepoView` (project/adoption.py implements it with bounded reads),
+Pure: the repository is seen through a `RepoView` (pipeline/adoption.py implements it with bounded reads),
 so the same contract decides `adopt`, `complete` and the live checks of `status` and `doctor`.
 """
 

@@ -1,7 +1,7 @@
 """Which project type an existing repository is, with the evidence and the settings it implies.
 
 Pure: the caller gives the repository's file listing and the text of a bounded set of manifests
-(`project/detect.py` reads them); every manifest is parsed with its format's parser (tomllib, json,
+(`pipeline/detect.py` reads them); every manifest is parsed with its format's parser (tomllib, json,
 YAML, line formats for go.mod and requirements files), never searched with regexes. Each match has a
 confidence (high / medium / low), evidence lines (`pyproject.toml: [project.scripts] tldr = "tldr:cli"`)
 and the settings it implies, keyed and valued as in the settings table (core/settings.py).

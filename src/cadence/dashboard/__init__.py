@@ -16,9 +16,9 @@ STATUS_LABEL = {"completed": "done", "skipped": "skipped", "in_progress": "in pr
 def collect(root: Path) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data. Reads only; never writes state."""
     from cadence.core.phases import PHASE_NAMES, PHASE_SLUGS
+    from cadence.pipeline.steps import info, next_steps, open_project, status
     from cadence.project import decisions as dec
     from cadence.project import paths
-    from cadence.project.pipeline import info, next_steps, open_project, status
     warnings: list[str] = []
     if not (root / paths.CONFIG).is_file() and (root / paths.DIR).is_dir():
         return _workflow_only(root, warnings)  # only the workflow commands ran: the loop and the gate exist
@@ -68,14 +68,14 @@ def _workflow_only(root: Path, warnings: list[str]) -> dict[str, Any]:
 def _loop_and_gate(root: Path) -> tuple[Any, Any]:
     loop = gate = None
     try:
-        from cadence.project.loop import load_loop
+        from cadence.workflow.loop import load_loop
         loop = load_loop(root)
     except ImportError:
         pass
     except CadenceError as err:
         loop = {"error": err.message}
     try:
-        from cadence.project.review import load_gate
+        from cadence.workflow.review import load_gate
         gate = load_gate(root)
     except ImportError:
         pass

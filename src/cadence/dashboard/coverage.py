@@ -17,7 +17,7 @@ LABEL = {"verified": "green", "red": "red only", "tested": "tested, no result", 
 def collect_coverage(root: Path, warnings: list[str]) -> dict[str, Any] | None:
     """Compact coverage data for the page (None when the project defines no requirement IDs)."""
     from cadence.errors import CadenceError
-    from cadence.project.trace import compute
+    from cadence.pipeline.trace import compute
     try:
         m = compute(root, [])
     except CadenceError as err:

@@ -123,7 +123,7 @@ class CadenceServer:
                types.Resource(name="gate", uri="cadence://gate", mime_type="application/json",
                               description="last quality gate (.cadence/gate.json)")]
         try:
-            from cadence.project.plans import list_plans
+            from cadence.workflow.plans import list_plans
             for p in list_plans(self.root())[:200]:
                 out.append(types.Resource(name=f"plan {p['file']}", uri=f"cadence://plan/{p['file']}",
                                           mime_type="text/markdown", description=str(p.get("title", ""))[:200]))
@@ -152,7 +152,7 @@ class CadenceServer:
             if uri == "cadence://gate":
                 return _read_text(root, paths.GATE, "null"), "application/json"
             if uri.startswith("cadence://plan/"):
-                from cadence.project.plans import existing_plan
+                from cadence.workflow.plans import existing_plan
                 path = existing_plan(root, uri[len("cadence://plan/"):])
                 return _read_text(root, path.relative_to(root.resolve()).as_posix(), ""), "text/markdown"
         except CadenceError as err:
@@ -182,7 +182,7 @@ class CadenceServer:
     def prompt(self, name: str, arguments: dict[str, Any]) -> types.GetPromptResult:
         from mcp.shared.exceptions import MCPError
 
-        from cadence.project.pipeline import open_project, run
+        from cadence.pipeline.steps import open_project, run
         step = name[len("pipeline-"):] if name.startswith("pipeline-") else None
         if not step or step not in self._steps():
             raise MCPError(-32602, f"unknown prompt {name[:100]!r}")

@@ -170,12 +170,12 @@ def _check(v: Any, s: dict[str, Any], where: str) -> None:
 # ---------------------------------------------------------------- helpers
 
 def _proj(root: Path) -> Any:
-    from cadence.project.pipeline import open_project
+    from cadence.pipeline.steps import open_project
     return open_project(root)
 
 
 def _require(root: Path) -> Path:
-    from cadence.project.workflow import workflow_root
+    from cadence.workflow.common import workflow_root
     return workflow_root(root)
 
 
@@ -184,7 +184,7 @@ def _require(root: Path) -> Path:
 @tool("plan_load", "core", "Read a saved plan (frontmatter, content, tasks). Call before implementing or reviewing it.",
       {"name": _s(desc="plan file in .cadence/plans")}, ("name",), read_only=True)
 def plan_load(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.plans import show_plan
+    from cadence.workflow.plans import show_plan
     return show_plan(_require(root), a["name"])
 
 
@@ -193,27 +193,27 @@ def plan_load(root: Path, a: dict[str, Any]) -> Any:
                                                                   "spike", "docs"),
        "status": _e("draft", "approved", "in-progress", "done"), "issues": ISSUES}, ("content",))
 def plan_save(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.plans import save_plan
+    from cadence.workflow.plans import save_plan
     return save_plan(_require(root), a.get("title"), a.get("type"), a["content"], a.get("issues"), a.get("status"))
 
 
 @tool("repl_status", "core", "The implementation loop: current task, progress, retries, last verify evidence.")
 def repl_status(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.loop import status_loop
+    from cadence.workflow.loop import status_loop
     return status_loop(_require(root))
 
 
 @tool("repl_verify", "core", "Run the configured build/test/lint for the current task and record the evidence. "
       "Required before repl_report pass.")
 def repl_verify(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.loop import verify_loop
+    from cadence.workflow.loop import verify_loop
     return verify_loop(_require(root))
 
 
 @tool("repl_report", "core", "Record the current task's outcome and advance the loop (pass needs green verify).",
       {"result": _e("pass", "fail", "skip"), "detail": _s(MAX_TEXT)}, ("result",))
 def repl_report(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.loop import report_loop
+    from cadence.workflow.loop import report_loop
     return report_loop(_require(root), a["result"], a.get("detail", ""))
 
 
@@ -224,7 +224,7 @@ MAX_SCOPE_FILES = 100  # the clients cut a tool result at about 50 KB; the riski
       "Default: the working tree's changes.", {"files": _list(_s(1024), 2000), "base": _s()}, read_only=True)
 def change_scope(root: Path, a: dict[str, Any]) -> Any:
     from cadence.core.scope import compact
-    from cadence.project.review import change_scope as scope
+    from cadence.workflow.review import change_scope as scope
     return compact(scope(root, a.get("files") or None, a.get("base")), MAX_SCOPE_FILES)
 
 
@@ -235,7 +235,7 @@ def change_scope(root: Path, a: dict[str, Any]) -> Any:
        "scope": _e("trivial", "low", "standard", "high"),
        "allow_missing": _list(_s(64), 6), "reason": _s(4000, "the human's reason for allow_missing")}, ("reports",))
 def quality_gate_summary(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.review import gate_summary
+    from cadence.workflow.review import gate_summary
     return gate_summary(root, [(r["agent"].lstrip("@"), r["report"]) for r in a["reports"]], a.get("scope"),
                         a.get("allow_missing"), a.get("reason"), by="mcp")
 
@@ -245,21 +245,21 @@ def quality_gate_summary(root: Path, a: dict[str, Any]) -> Any:
       {"message": _s(MAX_TEXT), "title": _s(300), "base": _s(), "plan": _s(), "issues": ISSUES, "draft": B,
        "push": B, "allow_secret": _list(_s(1024), 50)})
 def task_finalize(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.finish import finish
+    from cadence.workflow.finish import finish
     return finish(root, a.get("message"), a.get("title"), a.get("base"), a.get("plan"), a.get("issues") or [],
                   bool(a.get("draft")), a.get("push", True), False, a.get("allow_secret") or [], by="mcp")
 
 
 @tool("pipeline_next", "core", "Pipeline steps that can run now, in order.", {"count": _i(1, 100)}, read_only=True)
 def pipeline_next(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.pipeline import next_steps
+    from cadence.pipeline.steps import next_steps
     return next_steps(_proj(root), a.get("count"))
 
 
 @tool("pipeline_run", "core", "Get a step's or tool's full prompt, assembled from current state; then follow it.",
       {"step": _s(80), "arguments": _s(MAX_TEXT), "depth": _i(1, 5), "instructions": _s(MAX_TEXT)}, ("step",))
 def pipeline_run(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.pipeline import run
+    from cadence.pipeline.steps import run
     return run(_proj(root), a["step"], depth=a.get("depth"), instructions=a.get("instructions"),
                arguments=a.get("arguments"), source="mcp")
 
@@ -268,14 +268,14 @@ def pipeline_run(root: Path, a: dict[str, Any]) -> Any:
 
 @tool("plan_list", "standard", "Saved plans, newest first.", read_only=True)
 def plan_list(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.plans import list_plans
+    from cadence.workflow.plans import list_plans
     return {"plans": list_plans(_require(root))}
 
 
 @tool("plan_commit", "standard", "Commit only the plan file (creates a branch first when on a protected one).",
       {"name": _s()}, ("name",))
 def plan_commit(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.plans import commit_plan
+    from cadence.workflow.plans import commit_plan
     return commit_plan(_require(root), a["name"])
 
 
@@ -283,53 +283,53 @@ def plan_commit(root: Path, a: dict[str, Any]) -> Any:
       {"plan": _s(), "build": _s(1000), "test": _s(1000), "lint": _s(1000), "max_retries": _i(0, 20), "force": B},
       ("plan",))
 def repl_init(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.loop import start_loop
+    from cadence.workflow.loop import start_loop
     return start_loop(_require(root), a["plan"], a.get("build"), a.get("test"), a.get("lint"), a.get("max_retries"),
                       bool(a.get("force")))
 
 
 @tool("repl_resume", "standard", "Resume an interrupted loop at its current task.")
 def repl_resume(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.loop import resume_loop
+    from cadence.workflow.loop import resume_loop
     return resume_loop(_require(root))
 
 
 @tool("repl_summary", "standard", "Loop results per task with evidence, for the PR or a report.", read_only=True)
 def repl_summary(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.loop import summary_loop
+    from cadence.workflow.loop import summary_loop
     return summary_loop(_require(root))
 
 
 @tool("branch_status", "standard", "Current branch, protection, dirty files, ahead/behind.", read_only=True)
 def branch_status(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.branches import branch_status as status
+    from cadence.workflow.branches import branch_status as status
     return status(root)
 
 
 @tool("branch_create", "standard", "Create and switch to <type>/<name>.",
       {"type": _e(*BRANCH_TYPES), "name": _s()}, ("type", "name"))
 def branch_create(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.branches import create_branch
+    from cadence.workflow.branches import create_branch
     return create_branch(root, a["type"], a["name"])
 
 
 @tool("worktree_create", "standard", "Create .worktrees/<name> on a new branch for parallel work.",
       {"name": _s(), "type": _e(*BRANCH_TYPES), "from_ref": _s(200)}, ("name",))
 def worktree_create(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.worktrees import create_worktree
+    from cadence.workflow.worktrees import create_worktree
     return create_worktree(root, a["name"], a.get("type", "feature"), a.get("from_ref"))
 
 
 @tool("worktree_list", "standard", "Linked worktrees with branch and dirty state.", read_only=True)
 def worktree_list(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.worktrees import list_worktrees
+    from cadence.workflow.worktrees import list_worktrees
     return {"worktrees": list_worktrees(root)}
 
 
 @tool("worktree_remove", "standard", "Remove a worktree (refuses dirty or unmerged unless force).",
       {"name": _s(), "delete_branch": B, "force": B}, ("name",))
 def worktree_remove(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.worktrees import remove_worktree
+    from cadence.workflow.worktrees import remove_worktree
     return remove_worktree(root, a["name"], bool(a.get("delete_branch")), bool(a.get("force")))
 
 
@@ -337,13 +337,13 @@ def worktree_remove(root: Path, a: dict[str, Any]) -> Any:
       {"type": _e("decision", "feature", "flow"), "content": _s(MAX_CONTENT), "title": _s(200),
        "tags": _list(_s(64), 20), "related": _list(_s(256), 20)}, ("type", "content"))
 def docs_save(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.docs import save_doc
+    from cadence.workflow.docs import save_doc
     return save_doc(root, a["type"], a.get("title"), a["content"], a.get("tags"), a.get("related"))
 
 
 @tool("docs_index", "standard", "Rebuild docs/INDEX.md.")
 def docs_index(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.docs import build_index, require_docs
+    from cadence.workflow.docs import build_index, require_docs
     require_docs(root)
     return build_index(root)
 
@@ -352,28 +352,28 @@ def docs_index(root: Path, a: dict[str, Any]) -> Any:
       {"summary": _s(MAX_TEXT), "decisions": _list(_s(2000), 50), "files": _list(_s(1024), 500), "plan": _s()},
       ("summary",))
 def session_save(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.sessions import save_session
+    from cadence.workflow.sessions import save_session
     return save_session(_require(root), a["summary"], a.get("decisions"), a.get("files"), a.get("plan"))
 
 
 @tool("pipeline_status", "standard", "Pipeline progress per phase and each step's status.",
       {"phase": _s(64), "compact": B}, read_only=True)
 def pipeline_status(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.pipeline import status
+    from cadence.pipeline.steps import status
     return status(_proj(root), a.get("phase"), bool(a.get("compact")))
 
 
 @tool("pipeline_complete", "standard", "Mark a step completed; its outputs must exist.",
       {"step": _s(80), "force": B}, ("step",))
 def pipeline_complete(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.pipeline import complete
+    from cadence.pipeline.steps import complete
     return complete(_proj(root), a["step"], bool(a.get("force")), source="mcp")
 
 
 @tool("pipeline_skip", "standard", "Mark steps skipped, with the reason.",
       {"steps": _list(_s(80), 100), "reason": _s(2000), "force": B}, ("steps", "reason"))
 def pipeline_skip(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.pipeline import skip
+    from cadence.pipeline.steps import skip
     if not a["steps"]:
         raise CadenceError("INVALID_ARGUMENTS", "steps: give at least one step", "", USAGE)
     return skip(_proj(root), a["steps"], a["reason"], bool(a.get("force")), source="mcp")
@@ -382,13 +382,13 @@ def pipeline_skip(root: Path, a: dict[str, Any]) -> Any:
 @tool("knowledge_get", "standard", "A knowledge entry's full text (project overrides win).", {"name": _s(80)},
       ("name",), read_only=True)
 def knowledge_get(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.knowledge import show
+    from cadence.pipeline.knowledge import show
     return show(root, a["name"])
 
 
 @tool("trace", "standard", "Computed traceability and gaps; tests: per-test rows.", {"tests": B}, read_only=True)
 def trace(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.trace import compute
+    from cadence.pipeline.trace import compute
     matrix = compute(root)
     if not a.get("tests"):
         matrix["tests"] = {"omitted": len(matrix["tests"])}
@@ -399,50 +399,50 @@ def trace(root: Path, a: dict[str, Any]) -> Any:
 
 @tool("plan_delete", "all", "Delete a plan.", {"name": _s(), "force": B}, ("name",))
 def plan_delete(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.plans import delete_plan
+    from cadence.workflow.plans import delete_plan
     return delete_plan(_require(root), a["name"], bool(a.get("force")))
 
 
 @tool("plan_overlaps", "all", "Open plans that touch the same files.", read_only=True)
 def plan_overlaps(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.plans import overlaps
+    from cadence.workflow.plans import overlaps
     return overlaps(_require(root))
 
 
 @tool("branch_switch", "all", "Switch branch (stash to carry local changes).", {"name": _s(), "stash": B}, ("name",))
 def branch_switch(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.branches import switch_branch
+    from cadence.workflow.branches import switch_branch
     return switch_branch(root, a["name"], bool(a.get("stash")))
 
 
 @tool("docs_init", "all", "Create docs/{decisions,features,flows} and docs/INDEX.md.")
 def docs_init(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.docs import init_docs
+    from cadence.workflow.docs import init_docs
     return init_docs(root)
 
 
 @tool("docs_list", "all", "Documents, optionally of one type.", {"type": _e("decision", "feature", "flow")},
       read_only=True)
 def docs_list(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.docs import list_docs
+    from cadence.workflow.docs import list_docs
     return {"docs": list_docs(root, a.get("type"))}
 
 
 @tool("session_list", "all", "Recent session notes.", {"limit": _i(1, 100)}, read_only=True)
 def session_list(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.sessions import list_sessions
+    from cadence.workflow.sessions import list_sessions
     return {"sessions": list_sessions(_require(root), a.get("limit", 10))}
 
 
 @tool("session_load", "all", "One session note.", {"id": _s()}, ("id",), read_only=True)
 def session_load(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.sessions import show_session
+    from cadence.workflow.sessions import show_session
     return show_session(_require(root), a["id"])
 
 
 @tool("github_status", "all", "gh availability, auth and repository.", read_only=True)
 def github_status(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.github import github_status as status
+    from cadence.workflow.github import github_status as status
     return status(root)
 
 
@@ -450,7 +450,7 @@ def github_status(root: Path, a: dict[str, Any]) -> Any:
                                                       "assignee": _s(100), "milestone": _s(200), "limit": _i(1, 100)},
       read_only=True)
 def github_issues(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.github import list_issues
+    from cadence.workflow.github import list_issues
     return list_issues(root, a.get("state", "open"), a.get("label"), a.get("assignee"), a.get("milestone"),
                        a.get("limit"))
 
@@ -458,14 +458,14 @@ def github_issues(root: Path, a: dict[str, Any]) -> Any:
 @tool("github_projects", "all", "GitHub projects, or one project's items.",
       {"number": _i(1, 10**6), "status": _s(100), "limit": _i(1, 100)}, read_only=True)
 def github_projects(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.github import list_projects
+    from cadence.workflow.github import list_projects
     return list_projects(root, a.get("number"), a.get("status"), a.get("limit"))
 
 
 @tool("knowledge_search", "all", "Search the knowledge base by words.", {"query": _s(500), "limit": _i(1, 100)},
       ("query",), read_only=True)
 def knowledge_search(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.knowledge import search
+    from cadence.pipeline.knowledge import search
     return search(root, a["query"], a.get("limit", 20))
 
 
@@ -473,7 +473,7 @@ def knowledge_search(root: Path, a: dict[str, Any]) -> Any:
       {"text": _s(MAX_TEXT), "step": _s(80), "category": _s(64), "last": _i(1, 1000)})
 def decision_log(root: Path, a: dict[str, Any]) -> Any:
     if a.get("text"):
-        from cadence.project.pipeline import add_decision
+        from cadence.pipeline.steps import add_decision
         return add_decision(_proj(root), a["text"], a.get("step"), a.get("category"), by="mcp")
     from cadence.project.decisions import read
     records = read(_require(root))
@@ -485,17 +485,17 @@ def decision_log(root: Path, a: dict[str, Any]) -> Any:
 @tool("cadence_status", "all", "One-call overview: project, pipeline progress, next steps, loop and gate.",
       read_only=True)
 def cadence_status(root: Path, a: dict[str, Any]) -> Any:
-    from cadence.project.pipeline import info, next_steps
+    from cadence.pipeline.steps import info, next_steps
     proj = _proj(root)
     out: dict[str, Any] = {"project": info(proj, None), "next": next_steps(proj, 5)["eligible"]}
     try:
-        from cadence.project.loop import load_loop
+        from cadence.workflow.loop import load_loop
         loop = load_loop(root)
         out["loop"] = None if loop is None else {k: loop.get(k) for k in ("plan", "status", "current") if k in loop}
     except CadenceError as err:
         out["loop"] = {"error": err.message}
     try:
-        from cadence.project.review import load_gate
+        from cadence.workflow.review import load_gate
         gate = load_gate(root)
         out["gate"] = None if gate is None else {k: gate.get(k) for k in ("recommendation", "scope", "timestamp")}
     except CadenceError as err:

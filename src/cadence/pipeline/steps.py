@@ -187,7 +187,7 @@ def status(proj: Project, phase: str | None = None, compact: bool = False) -> di
         steps.append({"name": s.name, "phase": s.phase, "order": s.order, "status": status_,
                       "enabled": s.enabled, "applicable": s.applicable, "conditional": s.conditional,
                       "stateless": s.stateless, "depth": pl.depth_for(s.name)[0], "reason": s.reason})
-    from cadence.project.adoption import stale_completions
+    from cadence.pipeline.adoption import stale_completions
     return {"methodology": pl.methodology, "project_type": pl.project_type, "progress": pl.progress(st),
             "steps": steps, "next": [s.name for s in pl.eligible(st)], "stale": stale_completions(proj)}
 
@@ -216,7 +216,7 @@ def info(proj: Project, name: str | None) -> dict[str, Any]:
 
 
 def check(proj: Project, name: str) -> dict[str, Any]:
-    from cadence.project.detect import applicability_signals
+    from cadence.pipeline.detect import applicability_signals
     s = proj.step(name)
     reasons: list[str] = []
     applicable: bool | None = True
@@ -348,7 +348,7 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
         skipped += skip
     from cadence.core.trace import STEPS as TRACE_STEPS
     if s.name in TRACE_STEPS:
-        from cadence.project.trace import context_text
+        from cadence.pipeline.trace import context_text
         artifacts.insert(0, Artifact("cadence trace (computed)", context_text(proj.root, proj.warnings), "",
                                      "computed from the documents, the test tree and the loop evidence"))
     sources = pl.context_steps(s.name)
@@ -358,7 +358,7 @@ def assemble_step(proj: Project, name: str, depth: int | None = None, instructio
     entry = proj.state["steps"].get(s.name, {}) if not s.stateless else {}
     adoption = not s.stateless and proj.state.get("mode") == "brownfield" and entry.get("status") != "completed"
     if adoption:  # the files the repository already has for this step: the prior version, and the incumbents
-        from cadence.project.adoption import step_evidence
+        from cadence.pipeline.adoption import step_evidence
         prior, incumbents = step_evidence(proj, s)
         for group, rels in ((existing, prior), (repository, incumbents)):
             for rel in rels:
@@ -517,10 +517,10 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
                            "Produce them (directories need at least one file), or pass --force.", PRECONDITION,
                            data={"step": s.name, "missing": missing})
     from cadence.core.trace import STEPS as TRACE_STEPS
-    from cadence.project.adoption import verification_for
+    from cadence.pipeline.adoption import verification_for
     gaps = None
     if s.name in TRACE_STEPS:
-        from cadence.project.trace import completion_gaps
+        from cadence.pipeline.trace import completion_gaps
         gaps = completion_gaps(proj.root, s.name, proj.warnings)
         if gaps and not force:
             raise CadenceError("TRACE_GAPS", f"{s.name} cannot complete: {gaps['reason']}",

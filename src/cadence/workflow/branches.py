@@ -8,7 +8,7 @@ from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project.paths import validate_name
-from cadence.project.workflow import require_git, workflow_config
+from cadence.workflow.common import require_git, workflow_config
 
 BRANCH_TYPES = ("feature", "bugfix", "hotfix", "refactor", "docs", "test", "chore", "spike")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")

@@ -16,7 +16,7 @@ from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
 from cadence.project.lock import project_lock
 from cadence.project.paths import LOOP, contained
-from cadence.project.workflow import dumps, now, read_json, workflow_config
+from cadence.workflow.common import dumps, now, read_json, workflow_config
 
 TAIL_BYTES = 4096
 
@@ -130,7 +130,7 @@ def _view(state: dict[str, Any], **extra: Any) -> dict[str, Any]:
 def start_loop(root: Path, plan: str, build: str | None = None, test: str | None = None, lint: str | None = None,
                max_retries: int | None = None, force: bool = False, cwd: Path | None = None) -> dict[str, Any]:
     from cadence.core.detect_commands import merge
-    from cadence.project.plans import existing_plan, read_plan
+    from cadence.workflow.plans import existing_plan, read_plan
     path = existing_plan(root, plan)
     parsed = read_plan(root, path)
     wf = workflow_config(root)
@@ -232,7 +232,7 @@ def _kill_group(pgid: int) -> None:
 
 def run_command(command: str, cwd: Path, timeout: float) -> dict[str, Any]:
     """Run one configured command as an argument list (shlex; never a shell) with a timeout, under the
-    supervisor (`project/supervise.py`) in a process group of its own, so that the command and everything
+    supervisor (`workflow/supervise.py`) in a process group of its own, so that the command and everything
     it started die with cadence. Output is streamed: only its tail and running test counts are kept."""
     import select
     import sys

@@ -11,7 +11,7 @@ from typing import Any
 from cadence.errors import EXTERNAL, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
 from cadence.project.paths import WORKTREES
-from cadence.project.workflow import require_git, workflow_config
+from cadence.workflow.common import require_git, workflow_config
 
 PR_BODY = ".cadence/pr-body.md"
 RUNTIME = (".cadence/loop.json", ".cadence/loop.json.bak", ".cadence/gate.json", ".cadence/gate.json.bak",
@@ -74,11 +74,11 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
     """The PR body: plan sections, loop summary, gate section, `Closes #N` (root = project, top = git)."""
     from cadence.core import loop as loopcore
     from cadence.core import plan as plancore
-    from cadence.project.loop import load_loop
-    from cadence.project.plans import existing_plan, find_plan_for_branch, plans_dir, read_plan
-    from cadence.project.review import load_gate
-    from cadence.project.workflow import now
     from cadence.vcs import git
+    from cadence.workflow.common import now
+    from cadence.workflow.loop import load_loop
+    from cadence.workflow.plans import existing_plan, find_plan_for_branch, plans_dir, read_plan
+    from cadence.workflow.review import load_gate
     parts: list[str] = []
     closes = list(issues)
     chosen = existing_plan(root, plan_file).name if plan_file else find_plan_for_branch(root, branch)
@@ -104,7 +104,7 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
         if chosen:
             parts[0] = tick_tasks(parts[0], loop)
         parts.append(loopcore.summary_markdown(loop, now()).strip())
-    from cadence.project.trace import pr_section
+    from cadence.pipeline.trace import pr_section
     covered = pr_section(root, top, base, warnings)
     if covered:
         parts.append(covered)
@@ -131,8 +131,8 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
            plan: str | None = None, issues: list[int] | None = None, draft: bool = False, push: bool = True,
            force: bool = False, allow_secrets: list[str] | None = None, by: str = "cli") -> dict[str, Any]:
     from cadence.core.scope import change_scope
-    from cadence.project.review import load_gate
     from cadence.vcs import gh, git
+    from cadence.workflow.review import load_gate
     require_git(root)
     top = git.toplevel(root) or root
     warnings: list[str] = []
@@ -146,10 +146,10 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
                            "Create a work branch first: 'cadence branch create feature NAME' or "
                            "'cadence worktree create NAME'.", PRECONDITION)
     if base is not None:
-        from cadence.project.branches import validate_branch
+        from cadence.workflow.branches import validate_branch
         validate_branch(base)
     if plan is not None:
-        from cadence.project.plans import existing_plan
+        from cadence.workflow.plans import existing_plan
         plan = existing_plan(root, plan).name  # validated before anything is staged or committed
     base = base or detect_base(top, branch)
     if base == branch:
@@ -295,8 +295,8 @@ def tick_tasks(markdown: str, loop: dict[str, Any]) -> str:
 def _mark_plan_done(root: Path, plan: str | None, branch: str, warnings: list[str]) -> bool:
     """Move the branch's plan to `status: done` when its loop finished with every task passed or skipped."""
     from cadence.core import plan as plancore
-    from cadence.project.loop import load_loop
-    from cadence.project.plans import find_plan_for_branch, plans_dir, read_plan
+    from cadence.workflow.loop import load_loop
+    from cadence.workflow.plans import find_plan_for_branch, plans_dir, read_plan
     try:
         chosen = plan or find_plan_for_branch(root, branch)
         loop = load_loop(root) if chosen else None
@@ -324,8 +324,8 @@ def _shared_copies(top: Path, paths: list[str], new: set[str]) -> tuple[list[str
     """In a linked worktree, the repository's config and plans that were copied in from the main tree (so the
     worktree sees them) and are unchanged belong to the main tree's work, not to this branch."""
     from cadence.project.paths import CONFIG, PLANS
-    from cadence.project.workflow import main_tree
-    from cadence.project.worktrees import same_as_main
+    from cadence.workflow.common import main_tree
+    from cadence.workflow.worktrees import same_as_main
     main = main_tree(top)
     if main is None:
         return paths, []
@@ -388,7 +388,7 @@ def _allow(root: Path, top: Path, given: list[str], stage: list[str], left_out: 
 
     from cadence.project import decisions
     from cadence.project.paths import DECISIONS
-    from cadence.project.workflow import maybe_lock, now
+    from cadence.workflow.common import maybe_lock, now
     top_r = top.resolve()
     wanted = {}
     for g in given:

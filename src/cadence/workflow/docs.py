@@ -9,7 +9,7 @@ from typing import Any
 from cadence.core import plan as fmcore
 from cadence.errors import PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
-from cadence.project.workflow import maybe_lock, now, today
+from cadence.workflow.common import maybe_lock, now, today
 
 DOCS = "docs"
 FOLDERS = {"decision": "decisions", "feature": "features", "flow": "flows"}
@@ -19,7 +19,7 @@ SLUG_MAX = 60
 
 
 def init_docs(root: Path) -> dict[str, Any]:
-    from cadence.project.workflow import workflow_root
+    from cadence.workflow.common import workflow_root
     workflow_root(root)  # a git repository or a cadence project: never docs/ in some other directory
     created = []
     for folder in FOLDERS.values():

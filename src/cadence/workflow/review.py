@@ -9,7 +9,7 @@ from typing import Any
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
 from cadence.project.paths import GATE
-from cadence.project.workflow import dumps, now, read_json, workflow_config
+from cadence.workflow.common import dumps, now, read_json, workflow_config
 
 _AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -18,8 +18,8 @@ def change_scope(root: Path, files: list[str] | None = None, base: str | None = 
     """Scope of the given files, else of the working tree's changes vs HEAD (or merge-base(base)…HEAD)."""
     from cadence.core.scope import change_scope as classify
     if not files:
-        from cadence.project.workflow import require_git
         from cadence.vcs import git
+        from cadence.workflow.common import require_git
         require_git(root)
         top = git.toplevel(root) or root
         files = git.changed_files(top, base)
@@ -78,7 +78,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
     from cadence.core.gate import MAX_REPORT, summarize
     from cadence.core.scope import AGENTS_BY_TIER, TIERS
     from cadence.errors import did_you_mean
-    from cadence.project.loop import load_loop
+    from cadence.workflow.loop import load_loop
     if isinstance(reports, dict):
         reports = [(str(k), str(v or "")) for k, v in reports.items()]
     if not reports:
@@ -118,7 +118,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
                 f"scope {scope} requires {', '.join('@' + a for a in required) or 'no reviewer'}"),
                 "Allow only reviewers the scope requires and that sent no report.", USAGE)
     loop = load_loop(root)
-    from cadence.project.workflow import maybe_lock
+    from cadence.workflow.common import maybe_lock
     with maybe_lock(root, "gate summary"):
         allowed = _record_exception(root, allow, reason, by)
         result = summarize(reports, scope, loop, now(), required, allowed)

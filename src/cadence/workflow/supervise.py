@@ -1,5 +1,5 @@
 """A tiny supervisor that runs one verify command and dies with cadence. Run as a script
-(`python -I -S supervise.py ARGV...`, no cadence import) by `project.loop.run_command`.
+(`python -I -S supervise.py ARGV...`, no cadence import) by `workflow.loop.run_command`.
 
 cadence starts it as the leader of a new process group, with stdin a pipe whose write end
 only cadence holds. The supervisor spawns the command in the same group (stdout/stderr

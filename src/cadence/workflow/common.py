@@ -121,7 +121,7 @@ def workflow_root(root: Path) -> Path:
         require_git(root)  # outside git and without a config: "not a git repository", never NOT_INITIALIZED
         main = main_tree(root)
         if main is not None and not (root / ".cadence").exists():
-            from cadence.project.worktrees import share_cadence
+            from cadence.workflow.worktrees import share_cadence
             share_cadence(main, root)
         exclude_runtime(root)
     return root

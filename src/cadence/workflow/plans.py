@@ -11,7 +11,7 @@ from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
 from cadence.project.lock import project_lock
 from cadence.project.paths import PLANS, contained, validate_name
-from cadence.project.workflow import now, today
+from cadence.workflow.common import now, today
 
 
 def plans_dir(root: Path) -> Path:
@@ -129,7 +129,7 @@ def show_plan(root: Path, name: str) -> dict[str, Any]:
 
 
 def _active_loop_plan(root: Path) -> str | None:
-    from cadence.project.loop import load_loop
+    from cadence.workflow.loop import load_loop
     try:
         state = load_loop(root)
     except CadenceError:
@@ -159,8 +159,8 @@ def find_plan_for_branch(root: Path, branch: str) -> str | None:
 
 def commit_plan(root: Path, name: str) -> dict[str, Any]:
     """Commit only the plan file; on a protected branch or detached HEAD first create `<prefix>/<slug>`."""
-    from cadence.project.workflow import require_git, workflow_config
     from cadence.vcs import git
+    from cadence.workflow.common import require_git, workflow_config
     require_git(root)
     path = existing_plan(root, name)
     p = read_plan(root, path)

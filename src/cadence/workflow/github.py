@@ -117,7 +117,7 @@ LABEL_TYPES = {"bug": "bugfix", "bugfix": "bugfix", "fix": "bugfix", "documentat
 
 def issue_to_plan(root: Path, number: int) -> dict[str, Any]:
     from cadence.core import plan as core
-    from cadence.project.plans import save_plan
+    from cadence.workflow.plans import save_plan
     if number < 1:
         raise CadenceError("INVALID_ISSUE", "issue numbers are positive", "", USAGE)
     info = _ready(root)

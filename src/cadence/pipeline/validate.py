@@ -48,7 +48,7 @@ def validate_content(cdir: Path | None = None) -> tuple[list[dict[str, str]], di
     for pack in skills.values():
         for k in pack["entries"]:
             ref(k, pack["path"], "entries")
-    from cadence.project.pipeline import ADOPTION_KNOWLEDGE
+    from cadence.pipeline.steps import ADOPTION_KNOWLEDGE
     referenced.add(ADOPTION_KNOWLEDGE)  # injected into every adoption-mode run (a warning there when absent)
     for agent in agents.values():
         for s in agent["skills"]:
@@ -139,7 +139,7 @@ def _walk(directory: Path) -> Iterator[Path]:
 
 def _stale_knowledge(root: Path) -> list[dict[str, str]]:
     """--strict: entries past their review window or pinning an end-of-life version, judged against today."""
-    from cadence.project.knowledge import stale, stale_reason
+    from cadence.pipeline.knowledge import stale, stale_reason
     project = root if (root / paths.CONFIG).is_file() else None
     out = []
     for item in stale(project)["stale"]:

@@ -32,7 +32,7 @@ def check_config(root: Path) -> dict[str, Any]:
 
 
 def check_loop(root: Path) -> dict[str, Any]:
-    from cadence.project.loop import load_loop
+    from cadence.workflow.loop import load_loop
     try:
         state = load_loop(root)
     except CadenceError as err:
@@ -81,7 +81,7 @@ def repair_loop(root: Path) -> dict[str, Any]:
     import json
 
     from cadence.core import loop as core
-    from cadence.project.loop import save_loop
+    from cadence.workflow.loop import save_loop
     for source in (paths.LOOP + ".bak", paths.LOOP):
         text = _read(root, root / source)
         try:
@@ -116,9 +116,9 @@ def rederive_state(root: Path) -> dict[str, Any]:
     """A fresh state in which every enabled step whose outputs all exist counts as completed."""
     from cadence.content.loader import pipeline_index
     from cadence.core.resolve import resolve
+    from cadence.pipeline.detect import project_mode
+    from cadence.pipeline.steps import output_exists
     from cadence.project.config import load_config
-    from cadence.project.detect import project_mode
-    from cadence.project.pipeline import output_exists
     from cadence.project.state import new_state, now, save_state
     index = pipeline_index()
     config, _ = load_config(root, tuple(index["steps"]))
@@ -199,8 +199,8 @@ def check_litter(root: Path) -> dict[str, Any]:
 
 def check_completions(root: Path) -> dict[str, Any]:
     """Completed steps whose files no longer pass the live check (gone, or failing the step's detect:)."""
-    from cadence.project.adoption import stale_completions
-    from cadence.project.pipeline import open_project
+    from cadence.pipeline.adoption import stale_completions
+    from cadence.pipeline.steps import open_project
     stale = stale_completions(open_project(root))
     if not stale:
         return {"name": "completions", "ok": True, "message": "every completed step still passes its live check"}

@@ -11,7 +11,7 @@ from typing import Any
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
 from cadence.project.paths import CONFIG, PLANS, WORKTREES, validate_name
-from cadence.project.workflow import require_git, workflow_config
+from cadence.workflow.common import require_git, workflow_config
 
 CLIENT_COMMANDS = {"claude": "claude", "opencode": "opencode", "codex": "codex", "gemini": "gemini"}
 
@@ -110,9 +110,9 @@ def share_cadence(main: Path, dest: Path, warnings: list[str] | None = None) -> 
 
 
 def create_worktree(root: Path, name: str, type_: str = "feature", from_ref: str | None = None) -> dict[str, Any]:
-    from cadence.project.branches import BRANCH_TYPES, validate_branch
-    from cadence.project.loop import run_command
     from cadence.vcs import git
+    from cadence.workflow.branches import BRANCH_TYPES, validate_branch
+    from cadence.workflow.loop import run_command
     main = _main_root(root)
     path = _wt_path(main, name)
     if type_ not in BRANCH_TYPES:

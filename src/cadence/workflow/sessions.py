@@ -13,7 +13,7 @@ from cadence.errors import PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
 from cadence.project.lock import project_lock
 from cadence.project.paths import SESSIONS
-from cadence.project.workflow import workflow_config
+from cadence.workflow.common import workflow_config
 
 ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
 
@@ -32,7 +32,7 @@ def save_session(root: Path, summary: str, decisions: list[str] | None = None, f
     if not summary or not summary.strip():
         raise CadenceError("SUMMARY_REQUIRED", "a session needs a summary", "Pass --summary 'what happened'.", USAGE)
     if plan:
-        from cadence.project.plans import existing_plan
+        from cadence.workflow.plans import existing_plan
         plan = existing_plan(root, plan).name
     branch = None
     if git.is_repo(root):

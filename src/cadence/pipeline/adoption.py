@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from cadence.core.adoption import StepPlan
-    from cadence.project.pipeline import Project
+    from cadence.pipeline.steps import Project
 
 MAX_READ_BYTES = 256 * 1024
 PLAN_FILE = "docs/adoption-plan.md"
@@ -38,7 +38,7 @@ class FsRepo:
             return None
 
     def exists(self, rel: str) -> bool:
-        from cadence.project.pipeline import output_exists
+        from cadence.pipeline.steps import output_exists
         if rel.endswith("/"):
             return output_exists(self.root, rel)
         p = self._path(rel)
@@ -47,14 +47,14 @@ class FsRepo:
     def glob(self, pattern: str) -> list[str]:
         from cadence.core.globs import compile_glob
         if self._listing is None:
-            from cadence.project.detect import repo_facts
+            from cadence.pipeline.detect import repo_facts
             self._listing = sorted(repo_facts(self.root).files)
         rx = compile_glob(pattern)
         return [f for f in self._listing if rx.fullmatch(f)]
 
     def _read(self, rel: str) -> bytes | None:
         if rel not in self._bytes:
-            from cadence.project.detect import read_head
+            from cadence.pipeline.detect import read_head
             self._bytes[rel] = read_head(self.root, self.root / rel, MAX_READ_BYTES) if self._path(rel) else None
         return self._bytes[rel]
 
@@ -112,8 +112,8 @@ def parse_map(items: list[str] | None, proj: Project) -> dict[str, str]:
 def build_plan(proj: Project, mapping: dict[str, str] | None = None) -> dict[str, Any]:
     """The adoption plan against the live repository (read-only)."""
     from cadence.core.adoption import judge, plan_key
-    from cadence.project.detect import detect_types
-    from cadence.project.pipeline import output_exists
+    from cadence.pipeline.detect import detect_types
+    from cadence.pipeline.steps import output_exists
     mapping = mapping or {}
     repo = FsRepo(proj.root)
     plans: list[StepPlan] = []
@@ -166,8 +166,8 @@ def adopt(proj: Project, apply: bool = False, plan_key: str | None = None, mappi
 
 
 def _apply(proj: Project, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    from cadence.pipeline.steps import _save
     from cadence.project import decisions as dec
-    from cadence.project.pipeline import _save
     from cadence.project.state import load_state, now
     state = load_state(proj.root)
     changes: list[dict[str, Any]] = []
@@ -210,7 +210,7 @@ def step_evidence(proj: Project, s: Any) -> tuple[list[str], list[str]]:
     """For an adoption-mode run of `s`: the files that already stand for its outputs (the prior version) and
     the incumbent files its detect: evidence found (lint, test, CI, manifest files)."""
     from cadence.core.adoption import judge
-    from cadence.project.pipeline import output_exists
+    from cadence.pipeline.steps import output_exists
     plan = judge(_facts(proj, s, {}), FsRepo(proj.root), lambda o: output_exists(proj.root, o))
     prior = [f for f in plan.files if output_exists(proj.root, f) or FsRepo(proj.root).exists(f)]
     return prior, [f for f in plan.incumbents() if f not in prior]
