@@ -96,7 +96,8 @@ def test_no_step_loses_what_its_depth_asks_for():
 
 
 def test_the_depth_1_prompts_are_at_most_four_tenths_of_depth_5(project):
-    from cadence.pipeline.steps import assemble_step, open_project
+    from cadence.pipeline.assembly import assemble_step
+    from cadence.pipeline.project import open_project
     proj = open_project(project)
     sizes = {d: sum(len(assemble_step(proj, name, d)[1].prompt.encode()) for name in proj.pipeline.steps)
              for d in (1, 5)}

@@ -24,7 +24,7 @@ def _wait(p: argparse.ArgumentParser) -> None:
 
 
 def _open(ctx: Context) -> Any:
-    from cadence.pipeline.steps import open_project
+    from cadence.pipeline.project import open_project
     return open_project(ctx.root(), ctx.warnings)
 
 

@@ -170,7 +170,7 @@ def build_context(root: Path | None, scope: str, everything: bool = False) -> Re
     models: dict[str, Any] = {}
     ptype: str | None = None
     if root is not None and (root / paths.CONFIG).is_file():
-        from cadence.pipeline.steps import open_project
+        from cadence.pipeline.project import open_project
         proj = open_project(root)
         models = proj.config.get("models") or {}
         ptype = proj.pipeline.project_type

@@ -16,7 +16,8 @@ STATUS_LABEL = {"completed": "done", "skipped": "skipped", "in_progress": "in pr
 def collect(root: Path) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data. Reads only; never writes state."""
     from cadence.core.phases import PHASE_NAMES, PHASE_SLUGS
-    from cadence.pipeline.steps import info, next_steps, open_project, status
+    from cadence.pipeline.project import open_project
+    from cadence.pipeline.steps import info, next_steps, status
     from cadence.project import decisions as dec
     from cadence.project import paths
     warnings: list[str] = []

@@ -182,7 +182,8 @@ class CadenceServer:
     def prompt(self, name: str, arguments: dict[str, Any]) -> types.GetPromptResult:
         from mcp.shared.exceptions import MCPError
 
-        from cadence.pipeline.steps import open_project, run
+        from cadence.pipeline.project import open_project
+        from cadence.pipeline.steps import run
         step = name[len("pipeline-"):] if name.startswith("pipeline-") else None
         if not step or step not in self._steps():
             raise MCPError(-32602, f"unknown prompt {name[:100]!r}")

@@ -170,7 +170,7 @@ def _check(v: Any, s: dict[str, Any], where: str) -> None:
 # ---------------------------------------------------------------- helpers
 
 def _proj(root: Path) -> Any:
-    from cadence.pipeline.steps import open_project
+    from cadence.pipeline.project import open_project
     return open_project(root)
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from cadence.core.adoption import StepPlan
-    from cadence.pipeline.steps import Project
+    from cadence.pipeline.project import Project
 
 MAX_READ_BYTES = 256 * 1024
 PLAN_FILE = "docs/adoption-plan.md"
@@ -38,7 +38,7 @@ class FsRepo:
             return None
 
     def exists(self, rel: str) -> bool:
-        from cadence.pipeline.steps import output_exists
+        from cadence.pipeline.project import output_exists
         if rel.endswith("/"):
             return output_exists(self.root, rel)
         p = self._path(rel)
@@ -113,7 +113,7 @@ def build_plan(proj: Project, mapping: dict[str, str] | None = None) -> dict[str
     """The adoption plan against the live repository (read-only)."""
     from cadence.core.adoption import judge, plan_key
     from cadence.pipeline.detect import detect_types
-    from cadence.pipeline.steps import output_exists
+    from cadence.pipeline.project import output_exists
     mapping = mapping or {}
     repo = FsRepo(proj.root)
     plans: list[StepPlan] = []
@@ -166,7 +166,7 @@ def adopt(proj: Project, apply: bool = False, plan_key: str | None = None, mappi
 
 
 def _apply(proj: Project, plan: dict[str, Any]) -> list[dict[str, Any]]:
-    from cadence.pipeline.steps import _save
+    from cadence.pipeline.project import save_project
     from cadence.project import decisions as dec
     from cadence.project.state import load_state, now
     state = load_state(proj.root)
@@ -189,7 +189,7 @@ def _apply(proj: Project, plan: dict[str, Any]) -> list[dict[str, Any]]:
                         + f", verification {p.verification}" + (f": {proof}" if proof else "")})
     if not changes:
         return []
-    _save(proj, state)
+    save_project(proj, state)
     proj._state = state
     for c in changes:
         rec = dec.append(proj.root, c["step"], c["text"][:4000], "adoption", "adopt", at)
@@ -210,7 +210,7 @@ def step_evidence(proj: Project, s: Any) -> tuple[list[str], list[str]]:
     """For an adoption-mode run of `s`: the files that already stand for its outputs (the prior version) and
     the incumbent files its detect: evidence found (lint, test, CI, manifest files)."""
     from cadence.core.adoption import judge
-    from cadence.pipeline.steps import output_exists
+    from cadence.pipeline.project import output_exists
     plan = judge(_facts(proj, s, {}), FsRepo(proj.root), lambda o: output_exists(proj.root, o))
     prior = [f for f in plan.files if output_exists(proj.root, f) or FsRepo(proj.root).exists(f)]
     return prior, [f for f in plan.incumbents() if f not in prior]

@@ -117,7 +117,7 @@ def rederive_state(root: Path) -> dict[str, Any]:
     from cadence.content.loader import pipeline_index
     from cadence.core.resolve import resolve
     from cadence.pipeline.detect import project_mode
-    from cadence.pipeline.steps import output_exists
+    from cadence.pipeline.project import output_exists
     from cadence.project.config import load_config
     from cadence.project.state import new_state, now, save_state
     index = pipeline_index()
@@ -200,7 +200,7 @@ def check_litter(root: Path) -> dict[str, Any]:
 def check_completions(root: Path) -> dict[str, Any]:
     """Completed steps whose files no longer pass the live check (gone, or failing the step's detect:)."""
     from cadence.pipeline.adoption import stale_completions
-    from cadence.pipeline.steps import open_project
+    from cadence.pipeline.project import open_project
     stale = stale_completions(open_project(root))
     if not stale:
         return {"name": "completions", "ok": True, "message": "every completed step still passes its live check"}

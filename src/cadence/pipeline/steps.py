@@ -7,159 +7,14 @@ re-read state, change it and save it atomically.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from cadence.core.graph import DONE
-from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError, did_you_mean
-from cadence.project import fsio, paths
-from cadence.project.state import OUTPUT_ALIASES, load_state, now, save_state, statuses
-
-MAX_DIR_FILES = 200
-ADOPTION_KNOWLEDGE = "adopting-existing-codebase"
-LEGACY_NAMES = {new: [old for old, n in OUTPUT_ALIASES.items() if n == new] for new in set(OUTPUT_ALIASES.values())}
-
+from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
+from cadence.pipeline.assembly import assemble_step, step_depth
+from cadence.pipeline.project import Project, missing_outputs, output_exists, parse_phases, save_project
+from cadence.project.state import load_state, now, statuses
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-
-class Project:
-    """An opened project: content index, validated config, resolved pipeline, state (read lazily)."""
-
-    def __init__(self, root: Path, index: dict[str, Any], config: dict[str, Any], pipeline: Any,
-                 warnings: list[str]) -> None:
-        self.root = root
-        self.index = index
-        self.config = config
-        self.pipeline = pipeline
-        self.warnings = warnings
-        self._state: dict[str, Any] | None = None
-
-    @property
-    def state(self) -> dict[str, Any]:
-        if self._state is None:
-            self._state = load_state(self.root)
-        return self._state
-
-    def statuses(self) -> dict[str, str]:
-        return statuses(self.state)
-
-    def step(self, name: str, tools: bool = True) -> Any:
-        step = self.pipeline.steps.get(name) or (self.pipeline.tools.get(name) if tools else None)
-        if step is None:
-            near = step_suggestions(self.pipeline, name[:200])
-            shown = name if len(name) <= 80 else name[:80] + "…"
-            mean = f"Did you mean {' or '.join(repr(n) for n in near)}? " if near else ""
-            raise CadenceError("UNKNOWN_STEP", f"unknown step {shown!r}",
-                               mean + "Run 'cadence status' for the steps, 'cadence list --section tools' for the "
-                               "tools.", USAGE)
-        return step
-
-
-def open_project(root: Path, warnings: list[str] | None = None) -> Project:
-    from cadence.content.loader import pipeline_index
-    from cadence.core.graph import CycleError
-    from cadence.core.resolve import resolve
-    from cadence.project.config import load_config
-    warnings = warnings if warnings is not None else []
-    paths.require_project(root)
-    index = pipeline_index()
-    config, cfg_warnings = load_config(root, tuple(index["steps"]))
-    warnings.extend(cfg_warnings)
-    try:
-        pipeline = resolve(index, config)
-    except CycleError as exc:
-        raise CadenceError("DEPENDENCY_CYCLE", str(exc), "Remove one of these dependencies (content or overlay).",
-                           USAGE) from None
-    return Project(root, index, config, pipeline, warnings)
-
-
-def _save(proj: Project, state: dict[str, Any]) -> None:
-    """Save under the caller's lock; the state records the methodology the config now names."""
-    state["methodology"] = proj.config.get("methodology", state.get("methodology"))
-    save_state(proj.root, state)
-
-
-# ------------------------------------------------------------------ outputs on disk
-
-def output_exists(root: Path, rel: str) -> bool:
-    try:
-        p = paths.contained(root, rel.rstrip("/") or ".", "output")
-    except CadenceError:
-        return False
-    if rel.endswith("/"):  # a directory counts when it holds a real file (not only a .gitkeep)
-        return p.is_dir() and any(f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                                  for f in p.rglob("*"))
-    return p.is_file()
-
-
-def missing_outputs(root: Path, step: Any, depth: int) -> list[str]:
-    return [o for o in step.required_outputs(depth) if not output_exists(root, o)]
-
-
-def _expand(root: Path, rel: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """Read an output: a file, or every file under a directory (sorted). Returns (files, skipped)."""
-    try:
-        p = paths.contained(root, rel.rstrip("/"), "output")
-    except CadenceError:
-        return [], []
-    files: list[Path]
-    if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".")
-                       for part in f.relative_to(p).parts))
-    elif p.is_file():
-        files = [p]
-    else:
-        return [], []
-    out, skipped = [], []
-    base = root.resolve()
-    for i, f in enumerate(files):
-        relf = f.resolve().relative_to(base).as_posix() if base in f.resolve().parents else None
-        if relf is None:
-            continue
-        if i >= MAX_DIR_FILES:
-            skipped.append(relf)
-            continue
-        try:
-            out.append((relf, fsio.read_text(root, f)))
-        except (OSError, UnicodeDecodeError, CadenceError):
-            skipped.append(relf)
-    return out, skipped
-
-
-# ------------------------------------------------------------------ names
-
-def parse_phases(spec: str) -> list[str]:
-    """`--phase` for status and rework: phase slugs, or UNKNOWN_PHASE with a did-you-mean (a backwards range
-    such as '3-1' is an error too, never silently read as '1-3')."""
-    from cadence.core.phases import PHASE_SLUGS, BackwardsRange, parse_phase_range
-    try:
-        return parse_phase_range(spec)
-    except BackwardsRange as exc:
-        raise CadenceError("UNKNOWN_PHASE", f"phase range {exc.part!r} runs backwards",
-                           f"Did you mean {exc.turned!r}? A range goes from the earlier phase to the later one.",
-                           USAGE) from None
-    except ValueError as exc:
-        bad = str(exc)
-        raise CadenceError("UNKNOWN_PHASE", f"unknown phase {bad!r}" + (f" in {spec!r}" if bad != spec else ""),
-                           (did_you_mean(bad, list(PHASE_SLUGS)) + " Use a phase name or number, or a range like "
-                            "'pre-architecture' or '1-7'. Phases: " + ", ".join(PHASE_SLUGS)).strip(),
-                           USAGE) from None
-
-
-def step_suggestions(pipeline: Any, word: str) -> list[str]:
-    """Steps a mistyped name may mean, the first kind that matches: the steps that write an output of that
-    name (`tdd-standards` → tdd), steps with the word as a part of their name (`prd` → create-prd, review-prd,
-    innovate-prd), near spellings."""
-    from cadence.errors import suggest
-    known = list(pipeline.steps) + list(pipeline.tools)
-    stem = word.strip().lower().removesuffix(".md").rstrip("/").rsplit("/", 1)[-1]
-    by_output = [n for n in known for o in pipeline.get(n).outputs
-                 if o.rstrip("/").rsplit("/", 1)[-1].removesuffix(".md").removesuffix(".json") == stem]
-    by_part = [n for n in known if stem and stem in n.split("-")]
-    return list(dict.fromkeys(by_output or by_part or suggest(stem, known)))[:4]
 
 
 # ------------------------------------------------------------------ read-only views
@@ -244,200 +99,6 @@ def check(proj: Project, name: str) -> dict[str, Any]:
             "conditional": s.conditional, "predicate": s.when, "reasons": reasons, "signals": signals}
 
 
-# ------------------------------------------------------------------ run
-
-def _knowledge_for(proj: Project, step: Any, depth: int, mode: str = "fresh") -> list[Any]:
-    """The step's knowledge entries whose `when:` condition is not false for this run (knowledge.md); an
-    adoption-mode run also gets the entry on adopting an existing codebase, first."""
-    from cadence.content.loader import knowledge_path
-    from cadence.core.assemble import Knowledge
-    from cadence.core.frontmatter import FrontmatterError, split
-    from cadence.core.predicate import PredicateError, evaluate
-    facts = {**proj.config, "run": {"depth": depth, "step": step.name, "category": step.category,
-                                    "stateless": step.stateless, "knowledge": list(step.knowledge),
-                                    "mode": mode}}
-    names: list[str] = list(dict.fromkeys([ADOPTION_KNOWLEDGE, *step.knowledge])) if mode == "adoption" \
-        else step.knowledge
-    out = []
-    for name in names:
-        override = _inside(proj, proj.root / paths.KNOWLEDGE / f"{name}.md")
-        path, source = (override, "override") if override is not None else (knowledge_path(name), "library")
-        if path is None:
-            proj.warnings.append(f"knowledge entry {name!r} is not in the library yet; assembled without it")
-            continue
-        try:
-            fm, body = split(fsio.read_text(proj.root if override is not None else None, path))
-        except (OSError, UnicodeDecodeError, FrontmatterError, CadenceError) as exc:
-            proj.warnings.append(f"knowledge entry {name!r} ({path}) is unreadable ({exc}); assembled without it")
-            continue
-        when = _fm_scalar(fm, "when")
-        try:
-            if when and evaluate(when, facts).value is False:
-                continue
-        except PredicateError as exc:
-            proj.warnings.append(f"knowledge entry {name!r} has an invalid when: ({exc}); injected anyway")
-        out.append(Knowledge(name, _fm_scalar(fm, "description"), body, source))
-    return out
-
-
-def _fm_scalar(fm: str, key: str) -> str:
-    m = re.search(rf"^{key}:[ \t]*(.*)$", fm, re.M)
-    if not m:
-        return ""
-    v = m.group(1).strip()
-    if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
-        v = v[1:-1]
-    return v
-
-
-def _inside(proj: Project, path: Path) -> Path | None:
-    """`path` when it is a file that resolves inside the project (a symlink out of the repository, e.g. to
-    ~/.ssh, is refused with a warning and never read into a prompt); None when absent."""
-    if not path.is_file():
-        return None
-    try:
-        return paths.contained(proj.root, path.relative_to(proj.root), "file")
-    except CadenceError:
-        proj.warnings.append(f"{path.relative_to(proj.root).as_posix()} points outside the project; ignored")
-        return None
-
-
-def _read_optional(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return fsio.read_text(None, path)  # already resolved inside the project by _inside
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def step_depth(proj: Project, step: Any, cli_depth: int | None = None) -> tuple[int, str]:
-    """The depth `run` assembles `step` at and where it comes from: --depth, then a pending `rework --depth`,
-    then the config and preset rules."""
-    entry = proj.state["steps"].get(step.name, {}) if not step.stateless else {}
-    if cli_depth is None and entry.get("rework_depth"):
-        return int(entry["rework_depth"]), "rework --depth"
-    return proj.pipeline.depth_for(step.name, cli_depth)  # type: ignore[no-any-return]
-
-
-def assemble_step(proj: Project, name: str, depth: int | None = None, instructions: str | None = None,
-                  arguments: str | None = None) -> tuple[Any, Any, int, str, bool]:
-    from cadence.content.loader import content_dir, read_body
-    from cadence.core.assemble import Artifact, AssemblyInput, assemble
-    from cadence.project import decisions as dec
-    s = proj.step(name)
-    if depth is not None and not 1 <= depth <= 5:
-        raise CadenceError("INVALID_DEPTH", f"depth {depth} is out of range", "Use --depth 1 to 5.", USAGE)
-    resolved, source = step_depth(proj, s, depth)
-    try:
-        body = read_body(content_dir() / s.path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CadenceError("ASSEMBLY_FAILED", f"cannot read the step file {s.path}: {exc}",
-                           "Reinstall cadence; run 'cadence validate'.", 5) from None
-    pl = proj.pipeline
-    st = proj.statuses()
-    artifacts: list[Artifact] = []
-    skipped: list[str] = []
-    for src, out in context_outputs(pl, s.name, body):
-        status_ = pl.status(src, st)
-        note = "" if status_ in DONE else f"still {status_.replace('_', ' ')}: may be unfinished"
-        files, skip = _expand(proj.root, out)
-        for legacy in LEGACY_NAMES.get(out, ()) if not files else ():
-            files, skip = _expand(proj.root, legacy)
-        artifacts += [Artifact(p, c, src, note) for p, c in files]
-        skipped += skip
-    from cadence.core.trace import STEPS as TRACE_STEPS
-    if s.name in TRACE_STEPS:
-        from cadence.pipeline.trace import context_text
-        artifacts.insert(0, Artifact("cadence trace (computed)", context_text(proj.root, proj.warnings), "",
-                                     "computed from the documents, the test tree and the loop evidence"))
-    sources = pl.context_steps(s.name)
-    existing: list[Artifact] = []
-    repository: list[Artifact] = []
-    update_mode = False
-    entry = proj.state["steps"].get(s.name, {}) if not s.stateless else {}
-    adoption = not s.stateless and proj.state.get("mode") == "brownfield" and entry.get("status") != "completed"
-    if adoption:  # the files the repository already has for this step: the prior version, and the incumbents
-        from cadence.pipeline.adoption import step_evidence
-        prior, incumbents = step_evidence(proj, s)
-        for group, rels in ((existing, prior), (repository, incumbents)):
-            for rel in rels:
-                files, skip = _expand(proj.root, rel)
-                group += [Artifact(p, c, s.name) for p, c in files]
-                skipped += skip
-    elif not s.stateless:
-        mapped = [o for o in entry.get("outputs") or [] if o not in s.outputs] if entry.get("status") == "completed" \
-            else []
-        for out in [*s.required_outputs(resolved), *mapped]:  # mapped: an artifact_map file adopted for the step
-            if output_exists(proj.root, out):
-                update_mode = True
-                files, skip = _expand(proj.root, out)
-                existing += [Artifact(p, c, s.name) for p, c in files]
-                skipped += skip
-    relevant = set(sources) | {s.name}
-    decisions = [f"{d.get('id')} ({d.get('step')}): {d.get('text')}" for d in dec.read(proj.root, proj.warnings)
-                 if d.get("step") in relevant]
-    instr_dir = proj.root / paths.INSTRUCTIONS
-    layers = (_read_optional(_inside(proj, instr_dir / "global.md")),
-              _read_optional(_inside(proj, instr_dir / f"{s.name}.md")))
-    for fname, text in zip(("global.md", f"{s.name}.md"), layers, strict=True):
-        if text is not None and not text.strip():
-            proj.warnings.append(f"{paths.INSTRUCTIONS}/{fname} is empty: no instructions taken from it")
-    if instructions is not None and not instructions.strip():
-        proj.warnings.append("--instructions is empty: no inline instructions")
-    prog = pl.progress(st)
-    inp = AssemblyInput(step=s.name, body=body, methodology=pl.methodology, depth=resolved, depth_source=source,
-                        completed=prog["completed"], total=prog["enabled"], skipped=prog["skipped"],
-                        knowledge=_knowledge_for(proj, s, resolved, "adoption" if adoption else
-                                                 "update" if update_mode else "fresh"),
-                        artifacts=artifacts, existing=existing, decisions=decisions,
-                        instructions=(*layers, instructions),
-                        arguments=arguments, update_mode=update_mode, stateless=s.stateless,
-                        budget=int(proj.config["pipeline"]["context-budget"]), project=project_line(proj),
-                        adoption=adoption, repository=repository)
-    result = assemble(inp)
-    result.mode = "stateless" if s.stateless else "adoption" if adoption else "update" if update_mode else "fresh"
-    result.omitted.extend(p for p in skipped if p not in result.omitted)
-    return s, result, resolved, source, update_mode
-
-
-def context_outputs(pl: Any, name: str, body: str) -> list[tuple[str, str]]:
-    """(step, output) pairs for `name`'s Project Context, in priority order: the outputs of the context steps
-    (dependencies, with what a review dependency reviewed ahead of it; then `reads`), and among them first
-    the files the step's `## Inputs` names in backticks; then every other output of an earlier step that
-    `## Inputs` names. A step that is still pending still feeds its files (decisions.md)."""
-    from cadence.core.frontmatter import section
-    named = [n.rstrip("/") for n in re.findall(r"`([^`\s]+)`", section(body, "Inputs") or "")]
-    pairs = [(src, out) for src in pl.context_steps(name) for out in pl.steps[src].outputs]
-    earlier = sorted(pl.ancestors(name) - {src for src, _ in pairs}, key=lambda n: list(pl.steps).index(n))
-    pairs += [(src, out) for src in earlier if pl.steps[src].enabled for out in pl.steps[src].outputs
-              if out.rstrip("/") in named]
-    rank = {n: i for i, n in enumerate(named)}
-    return sorted(pairs, key=lambda p: rank.get(p[1].rstrip("/"), len(rank)))
-
-
-def project_line(proj: Project) -> str:
-    """What the assistant must know about the project to apply type-specific guidance: its name,
-    type with every setting, traits and greenfield/brownfield mode."""
-    cfg = proj.config.get("project") or {}
-    parts = [str(cfg["name"])] if cfg.get("name") else []
-    ptype = cfg.get("type")
-    if ptype:
-        settings = ", ".join(f"{k}: {', '.join(map(str, v)) or 'none' if isinstance(v, list) else _setting(v)}"
-                             for k, v in (cfg.get(ptype) or {}).items())
-        parts.append(f"type {ptype}" + (f" ({settings})" if settings else ""))
-    else:
-        parts.append("no project type (generic pipeline)")
-    if cfg.get("traits"):
-        parts.append("traits: " + ", ".join(cfg["traits"]))
-    mode = proj.state.get("mode") if proj._state is not None or (proj.root / paths.STATE).is_file() else None
-    if mode:
-        parts.append(str(mode))
-    return " · ".join(parts)
-
-
-def _setting(v: Any) -> str:
-    return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
 def run(proj: Project, name: str, depth: int | None = None, instructions: str | None = None,
@@ -464,7 +125,7 @@ def run(proj: Project, name: str, depth: int | None = None, instructions: str | 
             state = load_state(proj.root)
             entry = state["steps"].setdefault(s.name, {"status": "pending"})
             entry.update({"status": "in_progress", "at": now(), "depth": resolved, "source": source})
-            _save(proj, state)
+            save_project(proj, state)
             proj._state = state
         status_ = "in_progress"
     from cadence.core.assemble import estimate_tokens
@@ -539,7 +200,7 @@ def complete(proj: Project, name: str, force: bool = False, source: str = "cli",
         state["steps"][s.name] = {"status": "completed", "at": now(), "depth": depth, "source": source,
                                   "methodology": proj.pipeline.methodology, "outputs": present, "reason": None,
                                   "verification": verification}
-        _save(proj, state)
+        save_project(proj, state)
         proj._state = state
     if missing:  # said once the completion is recorded, never before a lock failure
         proj.warnings.append(f"completed {s.name} without: {', '.join(missing)} (--force)")
@@ -562,7 +223,7 @@ def skip(proj: Project, names: list[str], reason: str, force: bool = False, sour
                                "Pass --force to mark completed steps skipped.", CONFLICT)
         for s in steps:
             state["steps"][s.name] = {"status": "skipped", "at": now(), "source": source, "reason": reason.strip()}
-        _save(proj, state)
+        save_project(proj, state)
         proj._state = state
     results = [{"step": s.name, "status": "skipped"} for s in steps]
     return {"step": results[0]["step"], "status": "skipped", "reason": reason.strip(), "steps": results,
@@ -580,7 +241,7 @@ def reset(proj: Project, name: str | None, all_steps: bool = False, wait: float 
         targets = [s.name] if s else list(state["steps"])
         for t in targets:
             state["steps"][t] = {"status": "pending"}
-        _save(proj, state)
+        save_project(proj, state)
         proj._state = state
     if s:
         return {"step": s.name, "status": "pending"}
@@ -603,7 +264,7 @@ def rework(proj: Project, phase_spec: str, depth: int | None = None, wait: float
                 if depth and isinstance(entry.get("depth"), int) and depth < entry["depth"]:
                     proj.warnings.append(f"depth-downgrade: {s.name} was completed at depth {entry['depth']}; "
                                          f"the rework at depth {depth} may drop what the deeper run produced")
-        _save(proj, state)
+        save_project(proj, state)
         proj._state = state
     return {"phases": phases, "steps": reopened, "depth": depth,
             "next": [x.name for x in proj.pipeline.eligible(statuses(state))]}

@@ -48,7 +48,7 @@ def validate_content(cdir: Path | None = None) -> tuple[list[dict[str, str]], di
     for pack in skills.values():
         for k in pack["entries"]:
             ref(k, pack["path"], "entries")
-    from cadence.pipeline.steps import ADOPTION_KNOWLEDGE
+    from cadence.pipeline.assembly import ADOPTION_KNOWLEDGE
     referenced.add(ADOPTION_KNOWLEDGE)  # injected into every adoption-mode run (a warning there when absent)
     for agent in agents.values():
         for s in agent["skills"]:
