@@ -127,7 +127,7 @@ def test_no_loop(repo: Path) -> None:
 
 
 def test_crlf_plan_loop(repo: Path) -> None:
-    from cadence.workflow.plans import plans_dir
+    from cadence.project.planfiles import plans_dir
     plans_dir(repo).mkdir(parents=True, exist_ok=True)
     (plans_dir(repo) / "2026-01-01-feature-crlf.md").write_bytes(PLAN.replace("\n", "\r\n").encode())
     d = loop.start_loop(repo, "2026-01-01-feature-crlf.md", test="true")

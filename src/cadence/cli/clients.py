@@ -289,7 +289,7 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
         except (OSError, subprocess.TimeoutExpired) as exc:
             checks.append({"name": f"client:{c}", "ok": False, "message": f"{r.title}: {exc}",
                            "fix": f"Reinstall {r.title}."})
-    from cadence.pipeline.doctor import read_only_checks
+    from cadence.clients.doctor import read_only_checks
     checks += read_only_checks(d["clients"])
     if server and d["installed"]:
         checks += server_checks(root, [c for c in ORDER if c in d["clients"]])
@@ -302,8 +302,8 @@ def server_checks(root: Path, clients: list[str]) -> list[dict[str, Any]]:
     Clients that register the same command share one probe."""
     import shlex
 
+    from cadence.clients.doctor import command_problem, registered_servers
     from cadence.clients.probe import list_tools
-    from cadence.pipeline.doctor import command_problem, registered_servers
     fix = ("Run 'cadence install' again (it writes an absolute interpreter path when 'cadence' is not on PATH), "
            "or set CADENCE_MCP_COMMAND to an absolute command before it.")
     checks: list[dict[str, Any]] = []
@@ -357,7 +357,7 @@ def check_line(c: dict[str, Any]) -> str:
 
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.pipeline.doctor import doctor
+    from cadence.clients.doctor import doctor
     root = ctx.root()
     data = doctor(root, repair=args.repair)
     checks, repairs = client_checks(root, args.repair, server=not args.no_server)

@@ -26,5 +26,5 @@ def add_demo(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.demo import run_demo
+    from cadence.cli.demo import run_demo
     return run_demo(ctx, keep=args.keep)

@@ -69,7 +69,7 @@ def _workflow_only(root: Path, warnings: list[str]) -> dict[str, Any]:
 def _loop_and_gate(root: Path) -> tuple[Any, Any]:
     loop = gate = None
     try:
-        from cadence.workflow.loop import load_loop
+        from cadence.project.loopfile import load_loop
         loop = load_loop(root)
     except ImportError:
         pass

@@ -152,7 +152,7 @@ class CadenceServer:
             if uri == "cadence://gate":
                 return _read_text(root, paths.GATE, "null"), "application/json"
             if uri.startswith("cadence://plan/"):
-                from cadence.workflow.plans import existing_plan
+                from cadence.project.planfiles import existing_plan
                 path = existing_plan(root, uri[len("cadence://plan/"):])
                 return _read_text(root, path.relative_to(root.resolve()).as_posix(), ""), "text/markdown"
         except CadenceError as err:

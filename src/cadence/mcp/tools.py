@@ -489,7 +489,7 @@ def cadence_status(root: Path, a: dict[str, Any]) -> Any:
     proj = _proj(root)
     out: dict[str, Any] = {"project": info(proj, None), "next": next_steps(proj, 5)["eligible"]}
     try:
-        from cadence.workflow.loop import load_loop
+        from cadence.project.loopfile import load_loop
         loop = load_loop(root)
         out["loop"] = None if loop is None else {k: loop.get(k) for k in ("plan", "status", "current") if k in loop}
     except CadenceError as err:

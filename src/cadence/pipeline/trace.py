@@ -90,7 +90,7 @@ def test_files(root: Path, tops: list[str]) -> list[tuple[str, str]]:
 
 def _plans(root: Path, warnings: list[str]) -> list[tuple[str, dict[str, Any]]]:
     from cadence.project import fsio
-    from cadence.workflow.plans import plans_dir, read_plan
+    from cadence.project.planfiles import plans_dir, read_plan
     out: list[tuple[str, dict[str, Any]]] = []
     if not plans_dir(root).is_dir():
         return out
@@ -103,7 +103,7 @@ def _plans(root: Path, warnings: list[str]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _loop(root: Path, warnings: list[str]) -> dict[str, Any] | None:
-    from cadence.workflow.loop import load_loop
+    from cadence.project.loopfile import load_loop
     try:
         return load_loop(root)
     except CadenceError as exc:

@@ -23,6 +23,10 @@ from pathlib import Path
 
 from cadence.errors import CONFLICT, CadenceError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 UNSAFE = "UNSAFE_PATH"
 TMP_SUFFIX = ".tmp"
 INIT_LITTER = ".cadence.init-"  # the temporary .cadence/ that `init` builds before moving it into place
@@ -350,3 +354,23 @@ def copy_file(src_root: Path | None, src: Path, dst_root: Path | None, dst: Path
         mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
         data = fh.read()
     atomic_write(dst_root, dst, data, mode=mode)
+
+
+def read_json(root: Path, path: Path, what: str, code: str, fix: str) -> Any:
+    """Load a JSON state file; a missing file is None, a corrupt one an explicit error (exit 3)."""
+    import json
+    try:
+        raw = read_bytes(root, path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CadenceError(code, f"cannot read {what}: {exc.strerror}", fix, CONFLICT) from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CadenceError(code, f"{what} is corrupt (not valid JSON: {exc})", fix, CONFLICT) from None
+
+
+def dumps(data: Any) -> str:
+    import json
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

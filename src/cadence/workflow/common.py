@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cadence.errors import CONFLICT, PRECONDITION, CadenceError
+from cadence.errors import PRECONDITION, CadenceError
+from cadence.project import fsio
+from cadence.project.paths import CONFIG, PLANS
 
 
 def now() -> str:
@@ -23,7 +25,6 @@ def today() -> str:
 def workflow_config(root: Path) -> dict[str, Any]:
     """The validated `workflow` section; defaults when the project has no config yet."""
     from cadence.project.config import load_config, validate_config
-    from cadence.project.paths import CONFIG
     if not (root / CONFIG).is_file():
         main = main_tree(root)  # a linked worktree without a config of its own follows the repository's
         if main is None or not (main / CONFIG).is_file():
@@ -32,21 +33,6 @@ def workflow_config(root: Path) -> dict[str, Any]:
     from cadence.content.loader import pipeline_index
     cfg, _ = load_config(root, tuple(pipeline_index()["steps"]))
     return dict(cfg["workflow"])
-
-
-def read_json(root: Path, path: Path, what: str, code: str, fix: str) -> Any:
-    """Load a JSON state file; a missing file is None, a corrupt one an explicit error (exit 3)."""
-    from cadence.project.fsio import read_bytes
-    try:
-        raw = read_bytes(root, path)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise CadenceError(code, f"cannot read {what}: {exc.strerror}", fix, CONFLICT) from None
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CadenceError(code, f"{what} is corrupt (not valid JSON: {exc})", fix, CONFLICT) from None
 
 
 def main_tree(root: Path) -> Path | None:
@@ -76,10 +62,6 @@ def maybe_lock(root: Path, command: str) -> Any:
     from cadence.project.lock import project_lock
     from cadence.project.paths import DIR
     return project_lock(root, command) if (root / DIR).is_dir() else contextlib.nullcontext()
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 RUNTIME_EXCLUDES = ("/.cadence/loop.json", "/.cadence/loop.json.bak", "/.cadence/gate.json", "/.cadence/sessions/",
@@ -116,12 +98,31 @@ def workflow_root(root: Path) -> Path:
     its `workflow` settings default when `.cadence/config.yml` is absent). Shared by CLI and MCP.
     A linked worktree that has no `.cadence/` of its own gets the repository's plans and config copied
     in on first use, as `worktree create` does, so it sees the repo's plans."""
-    from cadence.project.paths import CONFIG
     if not (root / CONFIG).is_file():
         require_git(root)  # outside git and without a config: "not a git repository", never NOT_INITIALIZED
         main = main_tree(root)
         if main is not None and not (root / ".cadence").exists():
-            from cadence.workflow.worktrees import share_cadence
             share_cadence(main, root)
         exclude_runtime(root)
     return root
+
+
+def share_cadence(main: Path, dest: Path, warnings: list[str] | None = None) -> list[str]:
+    """Give the worktree the repo's config and plans when they are not committed (so it sees the plans)."""
+    warnings = [] if warnings is None else warnings
+    wanted = [CONFIG] if (main / CONFIG).is_file() else []
+    try:
+        wanted += [f"{PLANS}/{p.name}" for p in fsio.listdir(main, main / PLANS, "*.md")]
+    except CadenceError as err:
+        warnings.append(f"plans not shared: {err.message}")
+    copied = []
+    for rel in wanted:
+        try:
+            if not os.path.lexists(fsio.real_path(dest, dest / rel)):
+                fsio.copy_file(main, main / rel, dest, dest / rel)
+                copied.append(rel)
+        except CadenceError as err:
+            warnings.append(f"not shared: {err.message}")
+        except OSError:
+            continue
+    return copied

@@ -74,10 +74,11 @@ def build_body(root: Path, top: Path, branch: str, base: str, plan_file: str | N
     """The PR body: plan sections, loop summary, gate section, `Closes #N` (root = project, top = git)."""
     from cadence.core import loop as loopcore
     from cadence.core import plan as plancore
+    from cadence.project.loopfile import load_loop
+    from cadence.project.planfiles import existing_plan, plans_dir, read_plan
     from cadence.vcs import git
     from cadence.workflow.common import now
-    from cadence.workflow.loop import load_loop
-    from cadence.workflow.plans import existing_plan, find_plan_for_branch, plans_dir, read_plan
+    from cadence.workflow.plans import find_plan_for_branch
     from cadence.workflow.review import load_gate
     parts: list[str] = []
     closes = list(issues)
@@ -149,7 +150,7 @@ def finish(root: Path, message: str | None = None, title: str | None = None, bas
         from cadence.workflow.branches import validate_branch
         validate_branch(base)
     if plan is not None:
-        from cadence.workflow.plans import existing_plan
+        from cadence.project.planfiles import existing_plan
         plan = existing_plan(root, plan).name  # validated before anything is staged or committed
     base = base or detect_base(top, branch)
     if base == branch:
@@ -295,8 +296,9 @@ def tick_tasks(markdown: str, loop: dict[str, Any]) -> str:
 def _mark_plan_done(root: Path, plan: str | None, branch: str, warnings: list[str]) -> bool:
     """Move the branch's plan to `status: done` when its loop finished with every task passed or skipped."""
     from cadence.core import plan as plancore
-    from cadence.workflow.loop import load_loop
-    from cadence.workflow.plans import find_plan_for_branch, plans_dir, read_plan
+    from cadence.project.loopfile import load_loop
+    from cadence.project.planfiles import plans_dir, read_plan
+    from cadence.workflow.plans import find_plan_for_branch
     try:
         chosen = plan or find_plan_for_branch(root, branch)
         loop = load_loop(root) if chosen else None

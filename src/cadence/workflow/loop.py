@@ -15,35 +15,11 @@ from cadence.core import loop as core
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
 from cadence.project.lock import project_lock
-from cadence.project.paths import LOOP, contained
-from cadence.workflow.common import dumps, now, read_json, workflow_config
+from cadence.project.loopfile import load_loop, require_loop, save_loop
+from cadence.project.paths import contained
+from cadence.workflow.common import now, workflow_config
 
 TAIL_BYTES = 4096
-
-
-def load_loop(root: Path) -> dict[str, Any] | None:
-    """The loop state, None when there is none; corrupt or unknown state is an error (exit 3), never 'no loop'."""
-    try:
-        data = read_json(root, root / LOOP, LOOP, "LOOP_CORRUPT",
-                         f"Run 'cadence doctor --repair', inspect {LOOP} (a previous copy may be in {LOOP}.bak), "
-                         "or start over with 'cadence loop start PLAN --force'.")
-    except RecursionError:
-        raise core.corrupt("nested too deeply to be a loop file") from None
-    if data is None:
-        return None
-    return core.validate(data)
-
-
-def require_loop(root: Path) -> dict[str, Any]:
-    state = load_loop(root)
-    if state is None:
-        raise CadenceError("NO_LOOP", "no implementation loop has been started",
-                           "Start one with 'cadence loop start PLAN' (see 'cadence plan list').", PRECONDITION)
-    return state
-
-
-def save_loop(root: Path, state: dict[str, Any]) -> None:
-    fsio.atomic_write(root, root / LOOP, dumps(state), backup=True)
 
 
 # ----------------------------------------------------------------- command detection
@@ -130,7 +106,7 @@ def _view(state: dict[str, Any], **extra: Any) -> dict[str, Any]:
 def start_loop(root: Path, plan: str, build: str | None = None, test: str | None = None, lint: str | None = None,
                max_retries: int | None = None, force: bool = False, cwd: Path | None = None) -> dict[str, Any]:
     from cadence.core.detect_commands import merge
-    from cadence.workflow.plans import existing_plan, read_plan
+    from cadence.project.planfiles import existing_plan, read_plan
     path = existing_plan(root, plan)
     parsed = read_plan(root, path)
     wf = workflow_config(root)

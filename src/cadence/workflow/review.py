@@ -8,8 +8,9 @@ from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
+from cadence.project.fsio import dumps, read_json
 from cadence.project.paths import GATE
-from cadence.workflow.common import dumps, now, read_json, workflow_config
+from cadence.workflow.common import now, workflow_config
 
 _AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -78,7 +79,7 @@ def gate_summary(root: Path, reports: list[tuple[str, str]] | dict[str, str], sc
     from cadence.core.gate import MAX_REPORT, summarize
     from cadence.core.scope import AGENTS_BY_TIER, TIERS
     from cadence.errors import did_you_mean
-    from cadence.workflow.loop import load_loop
+    from cadence.project.loopfile import load_loop
     if isinstance(reports, dict):
         reports = [(str(k), str(v or "")) for k, v in reports.items()]
     if not reports:

@@ -32,7 +32,7 @@ def save_session(root: Path, summary: str, decisions: list[str] | None = None, f
     if not summary or not summary.strip():
         raise CadenceError("SUMMARY_REQUIRED", "a session needs a summary", "Pass --summary 'what happened'.", USAGE)
     if plan:
-        from cadence.workflow.plans import existing_plan
+        from cadence.project.planfiles import existing_plan
         plan = existing_plan(root, plan).name
     branch = None
     if git.is_repo(root):

@@ -10,8 +10,8 @@ from typing import Any
 
 from cadence.errors import CONFLICT, PRECONDITION, USAGE, CadenceError
 from cadence.project import fsio
-from cadence.project.paths import CONFIG, PLANS, WORKTREES, validate_name
-from cadence.workflow.common import require_git, workflow_config
+from cadence.project.paths import CONFIG, WORKTREES, validate_name
+from cadence.workflow.common import require_git, share_cadence, workflow_config
 
 CLIENT_COMMANDS = {"claude": "claude", "opencode": "opencode", "codex": "codex", "gemini": "gemini"}
 
@@ -85,27 +85,6 @@ def copy_includes(main: Path, dest: Path, warnings: list[str]) -> list[str]:
                 warnings.append(f".worktreeinclude: skipped {relp.as_posix()}: {err.message}")
                 continue
             copied.append(relp.as_posix())
-    return copied
-
-
-def share_cadence(main: Path, dest: Path, warnings: list[str] | None = None) -> list[str]:
-    """Give the worktree the repo's config and plans when they are not committed (so it sees the plans)."""
-    warnings = [] if warnings is None else warnings
-    wanted = [CONFIG] if (main / CONFIG).is_file() else []
-    try:
-        wanted += [f"{PLANS}/{p.name}" for p in fsio.listdir(main, main / PLANS, "*.md")]
-    except CadenceError as err:
-        warnings.append(f"plans not shared: {err.message}")
-    copied = []
-    for rel in wanted:
-        try:
-            if not os.path.lexists(fsio.real_path(dest, dest / rel)):
-                fsio.copy_file(main, main / rel, dest, dest / rel)
-                copied.append(rel)
-        except CadenceError as err:
-            warnings.append(f"not shared: {err.message}")
-        except OSError:
-            continue
     return copied
 
 

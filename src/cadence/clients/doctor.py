@@ -32,7 +32,7 @@ def check_config(root: Path) -> dict[str, Any]:
 
 
 def check_loop(root: Path) -> dict[str, Any]:
-    from cadence.workflow.loop import load_loop
+    from cadence.project.loopfile import load_loop
     try:
         state = load_loop(root)
     except CadenceError as err:
@@ -81,7 +81,7 @@ def repair_loop(root: Path) -> dict[str, Any]:
     import json
 
     from cadence.core import loop as core
-    from cadence.workflow.loop import save_loop
+    from cadence.project.loopfile import save_loop
     for source in (paths.LOOP + ".bak", paths.LOOP):
         text = _read(root, root / source)
         try:
