@@ -284,7 +284,7 @@ def test_broken_user_config_is_an_error_not_a_rewrite(project: Path) -> None:
 
 
 def test_a_failure_midway_is_recorded_so_uninstall_undoes_it(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cadence.clients import engine
+    from cadence.clients import install as engine
     before = tree_snapshot(project)
     real = engine._install_block
 

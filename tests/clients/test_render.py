@@ -13,7 +13,7 @@ from tests.conftest import run_inprocess as cli
 from cadence import yamlio
 from cadence.clients import ORDER
 from cadence.clients.base import mcp_tools
-from cadence.clients.engine import build_context, render
+from cadence.clients.planning import build_context, render
 from cadence.core.frontmatter import split
 
 

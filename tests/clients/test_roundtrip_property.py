@@ -11,7 +11,8 @@ import tomlkit
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from cadence.clients.engine import install, uninstall
+from cadence.clients.install import install
+from cadence.clients.uninstall import uninstall
 from cadence.errors import CadenceError
 
 keys = st.text(alphabet="abcdefgh_-$", min_size=1, max_size=8)

@@ -154,7 +154,7 @@ def sources() -> dict[str, str]:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Every file each client gets (commands, skills, agents, instruction blocks)."""
     from cadence.clients import ORDER
-    from cadence.clients.engine import build_context, render
+    from cadence.clients.planning import build_context, render
     ctx = build_context(tmp_path_factory.mktemp("render"), "project", everything=True)
     out = {}
     for (path, _), (art, _) in render(ctx, list(ORDER)).items():

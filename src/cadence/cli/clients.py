@@ -81,7 +81,7 @@ def add_install(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_install(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.clients.engine import install
+    from cadence.clients.install import install
     data = install(_root_for(ctx, args.scope), _split(args.clients), args.scope, args.dry_run, args.force,
                    args.everything)
     ctx.warnings.extend(data.pop("warnings"))
@@ -99,7 +99,7 @@ def add_uninstall(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_uninstall(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    from cadence.clients.engine import uninstall
+    from cadence.clients.uninstall import uninstall
     data = uninstall(_root_for(ctx, args.scope), _split(args.clients), args.scope, args.dry_run)
     ctx.warnings.extend(data.pop("warnings"))
     if data.get("message"):
@@ -115,7 +115,7 @@ def install_for_init(ctx: Context, root: Path, clients: list[str]) -> dict[str, 
 
     The project is initialised by then, so a failure here (say, a broken opencode.json) becomes a
     warning with the fix, not a failed init."""
-    from cadence.clients.engine import install
+    from cadence.clients.install import install
     try:
         data = install(root, clients, "project")
     except CadenceError as err:
@@ -190,7 +190,8 @@ def cmd_configure(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
                                                or "client defaults")]
     lines += [f"  {a}: {m}" for a, m in (models.get("agents") or {}).items()]
     if not args.no_install and (root / paths.MANIFEST).is_file():
-        from cadence.clients.engine import drift, install
+        from cadence.clients.install import install
+        from cadence.clients.manifest import drift
         clients = drift(root)["clients"]
         if clients:
             res = install(root, clients, "project")
@@ -216,8 +217,8 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
     import subprocess
 
     from cadence.clients import ORDER, renderer
-    from cadence.clients.engine import drift
-    from cadence.clients.engine import repair as repair_files
+    from cadence.clients.install import repair as repair_files
+    from cadence.clients.manifest import drift
     checks: list[dict[str, Any]] = []
     repairs: list[dict[str, Any]] = []
     try:
@@ -243,7 +244,7 @@ def client_checks(root: Path, repair: bool, server: bool = True) -> tuple[list[d
                        + ("; " + "; ".join(problems) if problems else ", all as installed"),
                        "fix": "Run 'cadence doctor --repair' to reinstall missing files." if d["missing"] else ""})
         try:
-            from cadence.clients.engine import install
+            from cadence.clients.install import install
             plan = install(root, d["clients"], "project", dry_run=True)
             todo = [p["path"] for p in plan["plan"] if p["action"] in ("create", "update", "remove")]
             if todo:

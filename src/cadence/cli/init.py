@@ -236,7 +236,7 @@ def _wizard(ctx: Context, root: Path, args: argparse.Namespace, ptype: str | Non
             settings[s.key] = _ask_setting(t, s, settings)
     clients = _csv(args.clients)
     if clients is None:
-        from cadence.clients.engine import default_clients
+        from cadence.clients.planning import default_clients
         clients = prompts.choose_many("AI clients to set up", CLIENTS, default_clients(None))
     return methodology, depth, ptype, settings, clients
 
@@ -323,7 +323,7 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
                      "(recorded in .cadence/manifest.json; 'cadence uninstall' removes them)")
         lines += [f"  note: {n}" for n in installed.get("notes", [])]
     elif not clients:
-        from cadence.clients.engine import default_clients
+        from cadence.clients.planning import default_clients
         lines.append("  no AI client set up (no --clients): 'cadence install' installs for "
                      f"{', '.join(default_clients(root))} (the clients on PATH, else claude), "
                      "or 'cadence install --client NAME'")

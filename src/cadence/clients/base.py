@@ -1,8 +1,8 @@
 """The renderer interface: what a client supports, where its files go, how each kind renders.
 
 A renderer is pure: from a `RenderContext` (the content library, the project's config and
-the install scope) it returns a list of artifacts. The engine (`engine.py`) decides what
-to write, records it in the manifest and undoes it on uninstall. Adding a client is adding
+the install scope) it returns a list of artifacts. The install engine (`planning.py` renders every client,
+`install.py` writes, `manifest.py` records, `uninstall.py` undoes) does the rest. Adding a client is adding
 one module with one `Renderer` subclass and listing it in `clients/__init__.py`.
 
 Three artifact types cover every client:
