@@ -7,7 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cadence.core.detect_type import RepoFacts, choose, detect, parse_go_mod, parse_requirements, requirement_name
+from cadence.core.detect_type import choose, detect
+from cadence.core.manifests import RepoFacts, parse_go_mod, parse_requirements, requirement_name
 
 
 def facts(files: dict[str, str]) -> RepoFacts:

@@ -10,18 +10,12 @@ and the settings it implies, keyed and valued as in the settings table (core/set
 from __future__ import annotations
 
 import json
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from cadence.core.manifests import Manifests, RepoFacts, as_dict, as_list
+
 CONFIDENCE = ("high", "medium", "low")
-# the files detection reads (root-relative); everything else is judged from the listing only
-DEV_EXTRAS = frozenset({"test", "tests", "testing", "dev", "develop", "lint", "doc", "docs", "typing"})
-MANIFEST_FILES = ("pyproject.toml", "package.json", "Cargo.toml", "go.mod", "requirements.txt",
-                  "requirements/base.txt", "requirements/prod.txt", "dbt_project.yml",
-                  "manifest.json", "src/manifest.json", "public/manifest.json", "extension/manifest.json",
-                  "pubspec.yaml", "project.godot", "Gemfile")
-MAX_MANIFEST_BYTES = 256 * 1024
 
 WEB_JS = {"next": "hybrid", "nuxt": "hybrid", "@remix-run/react": "ssr", "@sveltejs/kit": "hybrid",
           "gatsby": "ssg", "astro": "ssg", "react-dom": "spa", "vue": "spa", "@angular/core": "spa",
@@ -50,19 +44,6 @@ ANDROID_FILES = ("android/app/build.gradle", "android/app/build.gradle.kts", "ap
 
 
 @dataclass
-class RepoFacts:
-    """`files`: root-relative posix paths of the (bounded) listing; `texts`: manifest path → its text."""
-    files: frozenset[str]
-    texts: dict[str, str] = field(default_factory=dict)
-
-    def has(self, path: str) -> bool:
-        return path in self.files
-
-    def under(self, prefix: str, suffix: str = "") -> list[str]:
-        return sorted(f for f in self.files if f.startswith(prefix) and f.endswith(suffix))
-
-
-@dataclass
 class Match:
     type: str
     confidence: str
@@ -74,147 +55,18 @@ class Match:
                 "settings": self.settings}
 
 
-class _Manifests:
-    """The parsed manifests; a file that does not parse is reported and treated as absent."""
-
-    def __init__(self, facts: RepoFacts) -> None:
-        self.facts = facts
-        self.problems: list[str] = []
-        self.pyproject = self._toml("pyproject.toml")
-        self.cargo = self._toml("Cargo.toml")
-        self.package = self._json("package.json")
-        self.py_deps = self._python_deps()
-        self.js_deps = self._js_deps()
-        self.go_requires = parse_go_mod(facts.texts.get("go.mod", ""))
-
-    def _toml(self, name: str) -> dict[str, Any]:
-        text = self.facts.texts.get(name)
-        if text is None:
-            return {}
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            self.problems.append(f"{name}: not valid TOML ({exc})")
-            return {}
-
-    def _json(self, name: str) -> dict[str, Any]:
-        text = self.facts.texts.get(name)
-        if text is None:
-            return {}
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            self.problems.append(f"{name}: not valid JSON ({exc})")
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def _python_deps(self) -> dict[str, str]:
-        """Normalised distribution name → where it is declared (the first place wins). Only what the code
-        runs with: test, dev, lint and docs extras and dependency groups say nothing about the project's type
-        (tenacity tests against tornado; it is not a web server)."""
-        deps: dict[str, str] = {}
-        proj = _dict(self.pyproject.get("project"))
-        for spec in _list(proj.get("dependencies")):
-            deps.setdefault(requirement_name(spec), f"pyproject.toml: [project] dependencies {spec}")
-        for extra, specs in _dict(proj.get("optional-dependencies")).items():
-            if extra.lower() in DEV_EXTRAS:
-                continue
-            for spec in _list(specs):
-                deps.setdefault(requirement_name(spec),
-                                f"pyproject.toml: [project.optional-dependencies] {extra}: {spec}")
-        poetry = _dict(_dict(self.pyproject.get("tool")).get("poetry"))
-        for name, version in _dict(poetry.get("dependencies")).items():
-            deps.setdefault(requirement_name(name), f"pyproject.toml: [tool.poetry.dependencies] {name} = {version}")
-        for name in ("requirements.txt", "requirements/base.txt", "requirements/prod.txt"):
-            for spec in parse_requirements(self.facts.texts.get(name, "")):
-                deps.setdefault(requirement_name(spec), f"{name}: {spec}")
-        deps.pop("", None)
-        return deps
-
-    def _js_deps(self) -> dict[str, str]:
-        deps: dict[str, str] = {}
-        for key in ("dependencies", "peerDependencies", "devDependencies"):
-            for name, version in _dict(self.package.get(key)).items():
-                deps.setdefault(str(name), f"package.json: {key} {name} {version}")
-        return deps
-
-    def py(self, *names: str) -> list[tuple[str, str]]:
-        return [(n, self.py_deps[n]) for n in names if n in self.py_deps]
-
-    def js(self, *names: str) -> list[tuple[str, str]]:
-        return [(n, self.js_deps[n]) for n in names if n in self.js_deps]
-
-    def rust(self, *names: str) -> list[str]:
-        deps = _dict(self.cargo.get("dependencies"))
-        return [n for n in names if n in deps]
-
-    def go(self, *prefixes: str) -> list[str]:
-        return [m for m in self.go_requires if any(m == p or m.startswith(p + "/") for p in prefixes)]
-
-
-def _dict(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
-
-
-def _list(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []
-
-
-def requirement_name(spec: str) -> str:
-    """The normalised distribution name of a PEP 508 requirement (`Flask-Login==0.6.3` → `flask-login`)."""
-    name = ""
-    for ch in str(spec).strip():
-        if ch.isalnum() or ch in "-_.":
-            name += ch
-        else:
-            break
-    return "-".join(part for part in name.lower().replace("_", "-").replace(".", "-").split("-") if part)
-
-
-def parse_requirements(text: str) -> list[str]:
-    """Requirement lines of a requirements file: comments, options (-r, -e, --hash) and blanks skipped."""
-    out = []
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if line and not line.startswith(("#", "-")):
-            out.append(line)
-    return out
-
-
-def parse_go_mod(text: str) -> list[str]:
-    """The module paths a go.mod requires (single `require x v` lines and `require ( … )` blocks)."""
-    mods: list[str] = []
-    block = False
-    for raw in text.splitlines():
-        line = raw.split("//", 1)[0].strip()
-        if not line:
-            continue
-        if block:
-            if line == ")":
-                block = False
-            else:
-                mods.append(line.split()[0])
-        elif line.startswith("require"):
-            rest = line[len("require"):].strip()
-            if rest == "(":
-                block = True
-            elif rest:
-                mods.append(rest.split()[0])
-    return mods
-
-
 def _ev(pairs: list[tuple[str, str]]) -> list[str]:
     return [where for _, where in pairs]
 
 
 # ------------------------------------------------------------------ detectors
 
-def _scripts(m: _Manifests) -> list[str]:
-    proj = _dict(m.pyproject.get("project"))
-    ev = [f"pyproject.toml: [project.scripts] {k} = \"{v}\"" for k, v in _dict(proj.get("scripts")).items()]
-    poetry = _dict(_dict(m.pyproject.get("tool")).get("poetry"))
-    ev += [f"pyproject.toml: [tool.poetry.scripts] {k} = \"{v}\"" for k, v in _dict(poetry.get("scripts")).items()]
-    gui = _dict(proj.get("gui-scripts"))
+def _scripts(m: Manifests) -> list[str]:
+    proj = as_dict(m.pyproject.get("project"))
+    ev = [f"pyproject.toml: [project.scripts] {k} = \"{v}\"" for k, v in as_dict(proj.get("scripts")).items()]
+    poetry = as_dict(as_dict(m.pyproject.get("tool")).get("poetry"))
+    ev += [f"pyproject.toml: [tool.poetry.scripts] {k} = \"{v}\"" for k, v in as_dict(poetry.get("scripts")).items()]
+    gui = as_dict(proj.get("gui-scripts"))
     ev += [f"pyproject.toml: [project.gui-scripts] {k}" for k in gui]
     return ev
 
@@ -236,7 +88,7 @@ def _templates(facts: RepoFacts) -> list[str]:
                                                                                       ".j2")))
 
 
-def detect_web(m: _Manifests) -> Match | None:
+def detect_web(m: Manifests) -> Match | None:
     facts = m.facts
     js = m.js(*WEB_JS)
     if js:
@@ -269,7 +121,7 @@ def detect_web(m: _Manifests) -> Match | None:
     return None
 
 
-def _py_store(m: _Manifests) -> tuple[list[str], list[str]]:
+def _py_store(m: Manifests) -> tuple[list[str], list[str]]:
     stores, ev = [], []
     for kind, names in (("relational", ("sqlalchemy", "flask-sqlalchemy", "psycopg2", "psycopg2-binary", "psycopg",
                                         "django", "asyncpg", "pymysql", "peewee", "sqlmodel", "alembic")),
@@ -282,7 +134,7 @@ def _py_store(m: _Manifests) -> tuple[list[str], list[str]]:
     return stores, ev
 
 
-def detect_backend(m: _Manifests) -> Match | None:
+def detect_backend(m: Manifests) -> Match | None:
     facts = m.facts
     api = m.py(*PY_API)
     web = m.py(*PY_WEB)
@@ -328,14 +180,14 @@ def detect_backend(m: _Manifests) -> Match | None:
     return Match("backend", confidence, ev, settings)
 
 
-def detect_cli(m: _Manifests) -> Match | None:
+def detect_cli(m: Manifests) -> Match | None:
     facts = m.facts
     ev = _scripts(m)
     bin_ = m.package.get("bin")
     if bin_:
         names = list(bin_) if isinstance(bin_, dict) else [str(m.package.get("name", "bin"))]
         ev.append(f"package.json: \"bin\" {', '.join(names)}")
-    bins = _list(m.cargo.get("bin"))
+    bins = as_list(m.cargo.get("bin"))
     if bins or (m.cargo and facts.has("src/main.rs")):
         ev.append("Cargo.toml: [[bin]] target" if bins else "src/main.rs: a binary crate")
     go_cli = m.go(*GO_CLI)
@@ -367,20 +219,20 @@ def detect_cli(m: _Manifests) -> Match | None:
     return Match("cli", "medium" if web else "high", ev, settings)
 
 
-def detect_library(m: _Manifests) -> Match | None:
+def detect_library(m: Manifests) -> Match | None:
     facts = m.facts
-    proj = _dict(m.pyproject.get("project"))
+    proj = as_dict(m.pyproject.get("project"))
     ev: list[str] = []
     settings: dict[str, Any] = {}
     public: list[str] = []
     if proj.get("name") and not _scripts(m):
         ev.append(f"pyproject.toml: [project] name = \"{proj['name']}\" with no entry points")
         settings["bundle-format"] = "unbundled"
-        classifiers = [str(c) for c in _list(proj.get("classifiers"))]
+        classifiers = [str(c) for c in as_list(proj.get("classifiers"))]
         licence = next((c for c in classifiers if c.startswith("License ::")), None)
         if proj.get("license") or licence:
             public.append(f"pyproject.toml: [project] license = {proj.get('license') or licence!r}")
-        urls = _dict(proj.get("urls"))
+        urls = as_dict(proj.get("urls"))
         if urls:
             public.append(f"pyproject.toml: [project.urls] {', '.join(list(urls)[:3])}")
         pkg = str(proj["name"]).replace("-", "_")
@@ -401,9 +253,9 @@ def detect_library(m: _Manifests) -> Match | None:
         settings["type-definitions"] = bool(pkg_json.get("types") or pkg_json.get("typings"))
         if pkg_json.get("browser"):
             settings["runtime-target"] = "browser"
-        elif _dict(pkg_json.get("engines")).get("node"):
+        elif as_dict(pkg_json.get("engines")).get("node"):
             settings["runtime-target"] = "node"
-    cargo_pkg = _dict(m.cargo.get("package"))
+    cargo_pkg = as_dict(m.cargo.get("package"))
     if cargo_pkg.get("name") and (facts.has("src/lib.rs") or m.cargo.get("lib")) and not facts.has("src/main.rs"):
         ev.append(f"Cargo.toml: [package] name = \"{cargo_pkg['name']}\" with a library target")
         if cargo_pkg.get("publish") is not False:
@@ -426,7 +278,7 @@ def detect_library(m: _Manifests) -> Match | None:
     return Match("library", "high" if public and not has_web else "medium" if not has_web else "low", ev, settings)
 
 
-def detect_mobile(m: _Manifests) -> Match | None:
+def detect_mobile(m: Manifests) -> Match | None:
     facts = m.facts
     js = m.js(*MOBILE_JS)
     pubspec = facts.texts.get("pubspec.yaml")
@@ -435,10 +287,10 @@ def detect_mobile(m: _Manifests) -> Match | None:
     if pubspec is not None:
         from cadence import yamlio
         try:
-            data = _dict(yamlio.load(pubspec))
+            data = as_dict(yamlio.load(pubspec))
         except yamlio.YamlError:
             data = {}
-        if "flutter" in _dict(data.get("dependencies")):
+        if "flutter" in as_dict(data.get("dependencies")):
             return Match("mobile-app", "high", ["pubspec.yaml: dependencies.flutter"], {"platform": "cross-platform"})
     ios = [f for f in facts.files if ".xcodeproj/" in f or f.endswith("Info.plist")]
     android = [f for f in ANDROID_FILES if facts.has(f)]
@@ -449,7 +301,7 @@ def detect_mobile(m: _Manifests) -> Match | None:
     return None
 
 
-def detect_pipeline(m: _Manifests) -> Match | None:
+def detect_pipeline(m: Manifests) -> Match | None:
     facts = m.facts
     ev: list[str] = []
     settings: dict[str, Any] = {"processing": "batch"}
@@ -458,12 +310,12 @@ def detect_pipeline(m: _Manifests) -> Match | None:
     if dbt is not None:
         from cadence import yamlio
         try:
-            data = _dict(yamlio.load(dbt))
+            data = as_dict(yamlio.load(dbt))
         except yamlio.YamlError:
             data = {}
         name = data.get("name")
         ev.append(f"dbt_project.yml: name: {name}" if name else "dbt_project.yml: a dbt project")
-        paths = [str(p) for p in _list(data.get("model-paths") or data.get("source-paths"))]
+        paths = [str(p) for p in as_list(data.get("model-paths") or data.get("source-paths"))]
         if paths:
             ev.append(f"dbt_project.yml: model-paths: [{', '.join(paths)}]")
         models = sum(1 for f in facts.files if any(f.startswith(p.rstrip("/") + "/") for p in paths or ["models"])
@@ -501,7 +353,7 @@ def detect_pipeline(m: _Manifests) -> Match | None:
     return Match("data-pipeline", confidence, ev, settings)
 
 
-def detect_ml(m: _Manifests) -> Match | None:
+def detect_ml(m: Manifests) -> Match | None:
     facts = m.facts
     deep, classical, llm = m.py(*PY_ML_DEEP), m.py(*PY_ML_CLASSICAL), m.py(*PY_ML_LLM)
     if not (deep or classical or llm):
@@ -525,13 +377,13 @@ def detect_ml(m: _Manifests) -> Match | None:
     return Match("ml", "high" if notebooks or training else "medium", ev, settings)
 
 
-def detect_extension(m: _Manifests) -> Match | None:
+def detect_extension(m: Manifests) -> Match | None:
     for name in ("manifest.json", "src/manifest.json", "public/manifest.json", "extension/manifest.json"):
         text = m.facts.texts.get(name)
         if text is None:
             continue
         try:
-            data = _dict(json.loads(text))
+            data = as_dict(json.loads(text))
         except ValueError:
             continue
         version = data.get("manifest_version")
@@ -539,16 +391,16 @@ def detect_extension(m: _Manifests) -> Match | None:
             continue
         ev = [f"{name}: \"manifest_version\": {version}"]
         surfaces = []
-        action = _dict(data.get("action") or data.get("browser_action"))
+        action = as_dict(data.get("action") or data.get("browser_action"))
         for key, surface in ((action.get("default_popup"), "popup"),
                              (data.get("options_page") or data.get("options_ui"), "options"),
-                             (_dict(data.get("chrome_url_overrides")).get("newtab"), "newtab"),
+                             (as_dict(data.get("chrome_url_overrides")).get("newtab"), "newtab"),
                              (data.get("devtools_page"), "devtools"), (data.get("side_panel"), "sidepanel")):
             if key:
                 surfaces.append(surface)
         if surfaces:
             ev.append(f"{name}: UI surfaces {', '.join(surfaces)}")
-        scripts = bool(_list(data.get("content_scripts")))
+        scripts = bool(as_list(data.get("content_scripts")))
         worker = bool(data.get("background"))
         if scripts:
             ev.append(f"{name}: \"content_scripts\"")
@@ -559,7 +411,7 @@ def detect_extension(m: _Manifests) -> Match | None:
     return None
 
 
-def detect_game(m: _Manifests) -> Match | None:
+def detect_game(m: Manifests) -> Match | None:
     facts = m.facts
     if facts.has("project.godot"):
         return Match("game", "high", ["project.godot: a Godot project"], {"engine": "godot"})
@@ -586,7 +438,7 @@ DETECTORS = (detect_game, detect_extension, detect_mobile, detect_pipeline, dete
 def detect(facts: RepoFacts) -> tuple[list[Match], list[str]]:
     """Every type the repository plausibly is, most confident first (ties keep the detectors' order),
     and the manifests that could not be parsed."""
-    m = _Manifests(facts)
+    m = Manifests(facts)
     found = [r for r in (d(m) for d in DETECTORS) if r is not None]
     found.sort(key=lambda r: CONFIDENCE.index(r.confidence))
     return found, m.problems

@@ -78,7 +78,7 @@ def repo_facts(root: Path) -> Any:
     """What type detection reads: a listing of at most MAX_LISTED files down to LIST_DEPTH directories
     (dot-directories other than .github and dependency/build trees skipped; symlinks never followed), and
     the first MAX_MANIFEST_BYTES of each manifest detection parses."""
-    from cadence.core.detect_type import MANIFEST_FILES, MAX_MANIFEST_BYTES, RepoFacts
+    from cadence.core.manifests import MANIFEST_FILES, MAX_MANIFEST_BYTES, RepoFacts
     files: list[str] = []
     stack: list[tuple[Path, str, int]] = [(root, "", 0)]
     while stack and len(files) < MAX_LISTED:
