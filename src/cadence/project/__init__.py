@@ -1,1 +1,2 @@
-"""The user's repository: paths, config, state, lock, decisions, manifest."""
+"""The repository store: paths, confined file I/O, the lock, config, state, decisions, managed blocks,
+the loop file and plan files. Both halves (pipeline/, workflow/) build on it; it imports neither."""
