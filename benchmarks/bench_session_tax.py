@@ -1,6 +1,6 @@
 """Session tax: the bytes of a session's first model request with cadence installed minus without.
 
-    python benchmarks/bench_session_tax.py [--clients claude,opencode,codex,gemini] [--peers] [--sonnet]
+    python benchmarks/bench_session_tax.py [--clients claude,opencode,codex,gemini] [--peers] [--sonnet] [--files N]
 
 Each real client (from `scripts/install-clients`, or on PATH) starts in a fresh project with an
 isolated HOME, inside a loopback-only network namespace, against a recording fake model on
@@ -14,6 +14,8 @@ truncation notices that a client logs are reported beside the figures.
 With `--peers` the same is measured for Claude Code with the tools of the field that install offline
 from the registries reachable here (spec-kit's `specify-cli`, OpenSpec, get-shit-done, task-master's
 MCP server), installed on first use into `benchmarks/.peers/` (ignored).
+With `--files N` every project (the bare one too) starts with N small source files, as a project that
+already has code would: Gemini's first message lists up to 200 of the project's files and folders.
 Tokens are estimated as bytes / 4.
 """
 
@@ -241,9 +243,13 @@ def warnings(output: str) -> list[str]:
 
 # ---------------------------------------------------------------- projects
 
-def bare_project(work: Path, name: str) -> Path:
+def bare_project(work: Path, name: str, files: int = 0) -> Path:
     proj = work / name
     proj.mkdir(parents=True)
+    for i in range(files):  # 25 per folder, like a small codebase
+        src = proj / "src" / f"module_{i // 25:02d}" / f"file_{i % 25:02d}.py"
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_text("x = 1\n")
     git = ["git", "-c", "user.name=b", "-c", "user.email=b@b", "-c", "commit.gpgsign=false"]
     subprocess.run([*git, "init", "-q", "-b", "main"], cwd=proj, check=True)
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "start"], cwd=proj, check=True)
@@ -265,9 +271,9 @@ def cadence_project(work: Path, name: str, args: list[str]) -> Callable[[Path], 
 
 
 def measure(client: str, work: Path, label: str, setup: Callable[[Path], None] | None,
-            model: str | None = None) -> tuple[dict[str, int], list[str]]:
+            model: str | None = None, files: int = 0) -> tuple[dict[str, int], list[str]]:
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-    proj = bare_project(work / client / slug, "proj")  # the same path length for every project
+    proj = bare_project(work / client / slug, "proj", files)  # the same path length for every project
     if setup:
         setup(proj)
         commit_all(proj)
@@ -333,6 +339,7 @@ def main() -> None:
     ap.add_argument("--clients", default=",".join(CLIENTS))
     ap.add_argument("--peers", action="store_true", help="also measure peer tools (Claude Code)")
     ap.add_argument("--sonnet", action="store_true", help="Claude Code with --model sonnet (6,000-char budget)")
+    ap.add_argument("--files", type=int, default=0, metavar="N", help="start every project with N source files")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cadence-tax-"))
@@ -343,19 +350,20 @@ def main() -> None:
                 print(f"\n{client}: not installed (scripts/install-clients) — skipped")
                 continue
             model = "sonnet" if a.sonnet and client == "claude" else None
-            base, _ = measure(client, work, "bare", None, model)
+            base, _ = measure(client, work, "bare", None, model, a.files)
             rows = []
             setups = {k: cadence_project(work, k, v) for k, v in PROJECTS.items()}
             if a.peers and client == "claude":
                 setups |= peer_setups(work)
             for label, setup in setups.items():
                 try:
-                    res, warns = measure(client, work, label, setup, model)
+                    res, warns = measure(client, work, label, setup, model, a.files)
                 except (RuntimeError, subprocess.SubprocessError) as exc:
                     rows.append([label, f"failed: {str(exc).splitlines()[0][:80]}", *[""] * len(COLUMNS), ""])
                     continue
                 rows.append(row(label, base, res, warns))
-            title = f"{client}{' (sonnet)' if model else ''}: bare project {base['total']:,} B"
+            files = f" with {a.files} files" if a.files else ""
+            title = f"{client}{' (sonnet)' if model else ''}: bare project{files} {base['total']:,} B"
             print(f"\n{title}\n\n" + table(headers, rows))
     finally:
         if a.keep:

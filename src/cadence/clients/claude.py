@@ -22,7 +22,7 @@ from cadence.clients.base import (
     mcp_tools,
     step_prompt,
 )
-from cadence.clients.skills import skill_pack_files
+from cadence.clients.skills import pipeline_skill_files
 
 ALIASES = ("sonnet", "opus", "haiku", "inherit")
 
@@ -94,7 +94,7 @@ class Claude(Renderer):
             out.append(agent_file(f"{base}/agents", a, [
                 ("name", a["name"]), ("description", a["description"]), ("tools", _joined(claude_tools(a, ctx))),
                 ("model", claude_model(ctx.model_for(a)) or "inherit")]))
-        out += skill_pack_files(ctx, f"{base}/skills")
+        out += pipeline_skill_files(ctx, f"{base}/skills")  # the same files as .agents/skills
         for s in ctx.steps:
             # user-invoked only: the model reaches steps through pipeline_run, so the commands stay out of the
             # skill listing that every request carries (and its character budget)

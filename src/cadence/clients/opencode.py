@@ -21,7 +21,7 @@ from cadence.clients.base import (
     mcp_tools,
     step_prompt,
 )
-from cadence.clients.skills import skill_pack_files
+from cadence.clients.skills import pipeline_skill_files
 
 RUNS_STEPS = "implement"
 
@@ -91,8 +91,8 @@ class OpenCode(Renderer):
                 ("temperature", a.get("temperature", 0.1)), ("steps", OPENCODE_STEPS[a["mode"]]),
                 ("permission", opencode_permission(a, ctx))]))
         if ctx.scope == "user" or not {"claude", "codex", "gemini"} & set(ctx.clients):
-            # OpenCode also reads .claude/skills and .agents/skills: a third copy would list each skill twice
-            out += skill_pack_files(ctx, f"{base}/skills")
+            # OpenCode also reads .claude/skills and .agents/skills: a copy of its own would be one more duplicate
+            out += pipeline_skill_files(ctx, f"{base}/skills")
         for s in ctx.steps:
             # A step writes its documents: run it in implement, which may edit and call pipeline_run, rather than
             # in the session's agent (the read-only architect when cadence's agent switch is on).

@@ -54,7 +54,8 @@ def step_index(ctx: RenderContext) -> str:
 
 def pipeline_skill_files(ctx: RenderContext, base: str) -> list[File]:
     """Skill packs, with the step catalogue added to the `cadence-pipeline` skill (one is rendered when the
-    library has no pack of that name). Codex has no custom commands any more: this skill stands in for them."""
+    library has no pack of that name). Codex has no custom commands: this skill stands in for them. Every client
+    gets these same files, so the copies OpenCode finds in .claude/skills and .agents/skills are identical."""
     if PIPELINE_SKILL in ctx.skills:
         return skill_pack_files(ctx, base, {PIPELINE_SKILL: step_index(ctx)})
     lines = ["# cadence pipeline", "",
