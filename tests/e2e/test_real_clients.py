@@ -14,6 +14,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -165,8 +166,11 @@ def test_opencode_mcp_list_and_config(world: dict[str, Path]) -> None:
 
 
 def test_codex_app_server_connects_and_calls_a_cadence_tool(world: dict[str, Path]) -> None:
+    # codex is a node launcher that starts the native binary as its child: a session of their own, so that
+    # the whole group is killed at the end and no app-server outlives the test
     proc = subprocess.Popen([*NETNS, binary("codex"), "app-server"], cwd=world["proj"], env=client_env(world, "codex"),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
     inbox: queue.Queue[dict] = queue.Queue()
 
     def pump() -> None:
@@ -216,7 +220,7 @@ def test_codex_app_server_connects_and_calls_a_cadence_tool(world: dict[str, Pat
         assert {"cadence-pipeline", "cadence-workflow"} <= {s["name"] for s in skills["skills"]}
         assert not [n for n in notes if "malformed agent" in json.dumps(n)]
     finally:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
 
 
