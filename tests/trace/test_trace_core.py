@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cadence.core.trace import DEFAULT_PATTERNS, Evidence, Ids, compute, document_entities, extract_tests, uncovered
+from cadence.core.testrefs import extract_tests
+from cadence.core.trace import DEFAULT_PATTERNS, Evidence, Ids, compute, document_entities, uncovered
 
 IDS = Ids(DEFAULT_PATTERNS)
 

@@ -41,7 +41,7 @@ def _read(root: Path, rel: str) -> tuple[str, str] | None:
 def test_files(root: Path, tops: list[str]) -> list[tuple[str, str]]:
     """(relative path, text) of every file under `tops` that an extractor reads, never following symlinks
     and skipping dependency, build and cache directories."""
-    from cadence.core.trace import test_framework
+    from cadence.core.testrefs import test_framework
     from cadence.project.paths import contained
     base = root.resolve()
     out: list[tuple[str, str]] = []

@@ -1,0 +1,178 @@
+"""The tests a test file declares, per framework (pytest, vitest / jest, go test, cargo test), each with the
+requirement, story, criterion or task IDs it names: in its name, title, docstring, markers or comments. Pure:
+callers pass the file's path and text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cadence.core.trace import Ids
+
+@dataclass(eq=False)
+class Test:
+    name: str          # how the runner names it: a function name or the full title
+    short: str         # what the runner prints for it
+    file: str
+    line: int
+    framework: str
+    verifies: list[tuple[str, str]]
+
+
+_PY_DECL = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)
+_JS_CALL = re.compile(r"^([ \t]*)(describe|suite|it|test)(?:\.\w+)*(?:\([^()\n]*\))?[ \t]*\([ \t]*"
+                      r"(['\"`])(.*?)(?<!\\)\3", re.M)
+_GO_FUNC = re.compile(r"^func[ \t]+(\w+)", re.M)
+_GO_TEST = re.compile(r"(?:Test|Example|Fuzz)\w*")
+_GO_RUN = re.compile(r"\bt\.Run\([ \t]*\"((?:[^\"\\\n]|\\.)*)\"")
+_RS_TEST = re.compile(r"^[ \t]*#\[(?:[\w:]+::)?test(?:_case)?\b[^\n]*\n(?:[ \t]*(?:#\[[^\n]*|//[^\n]*)?\n)*"
+                      r"[ \t]*(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?fn[ \t]+(\w+)", re.M)
+_JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
+
+
+def test_framework(path: str) -> str | None:
+    """Which extractor reads this file, from its name alone (None: not a test file)."""
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(".py"):
+        return "pytest" if name.startswith("test_") or name.endswith("_test.py") else None
+    if name.endswith(_JS_EXT):
+        stem = name.rsplit(".", 1)[0]
+        return "js" if stem.endswith((".test", ".spec")) or "/__tests__/" in f"/{path}" else None
+    if name.endswith("_test.go"):
+        return "go"
+    if name.endswith(".rs"):
+        return "cargo"
+    return None
+
+
+class Source:
+    """A file's text with line lookup by offset (counted incrementally: declarations come in order)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self._pos = 0
+        self._line = 0
+
+    def line_of(self, pos: int) -> int:
+        """0-based line index of offset `pos` (offsets must not decrease between calls)."""
+        self._line += self.text.count("\n", self._pos, pos)
+        self._pos = pos
+        return self._line
+
+    def comments_above(self, i: int, prefixes: tuple[str, ...]) -> str:
+        """The contiguous comment / decorator / attribute lines right above line index `i`."""
+        out: list[str] = []
+        j = i - 1
+        while j >= 0:
+            s = self.lines[j].strip()
+            if not s or not s.startswith(prefixes):
+                break
+            out.append(s)
+            j -= 1
+        return "\n".join(reversed(out))
+
+    def docstring(self, i: int) -> str:
+        """A Python docstring starting on the line after the declaration at index `i`, if any."""
+        lines = self.lines
+        j = i + 1
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if j >= len(lines):
+            return ""
+        s = lines[j].strip().lstrip("rRuUbB")
+        for q in ('"""', "'''"):
+            if not s.startswith(q):
+                continue
+            body = s[3:]
+            if q in body:
+                return body.split(q, 1)[0]
+            parts = [body]
+            for k in range(j + 1, min(len(lines), j + 200)):
+                if q in lines[k]:
+                    parts.append(lines[k].split(q, 1)[0])
+                    break
+                parts.append(lines[k])
+            return "\n".join(parts)
+        return ""
+
+
+def _pytest(src: Source, file: str, ids: Ids) -> list[Test]:
+    out: list[Test] = []
+    classes: list[tuple[int, str, list[tuple[str, str]]]] = []  # (indent, name, ids)
+    for m in _PY_DECL.finditer(src.text):
+        indent = len(m.group(1).expandtabs(4))
+        while classes and indent <= classes[-1][0]:
+            classes.pop()
+        kind, name = m.group(2), m.group(3)
+        if kind == "def" and not name.startswith("test"):
+            continue
+        i = src.line_of(m.start())
+        notes = src.comments_above(i, ("@", "#")) + "\n" + src.docstring(i)
+        found = ids.in_identifier(name) + ids.find(notes)
+        if kind == "class":
+            classes.append((indent, name, found))
+            continue
+        full = "::".join([cl[1] for cl in classes] + [name])
+        out.append(Test(f"{file}::{full}", name, file, i + 1, "pytest", [x for cl in classes for x in cl[2]] + found))
+    return out
+
+
+def _js(src: Source, file: str, ids: Ids) -> list[Test]:
+    out: list[Test] = []
+    suites: list[tuple[int, str, list[tuple[str, str]]]] = []
+    for m in _JS_CALL.finditer(src.text):
+        indent = len(m.group(1).expandtabs(4))
+        while suites and indent <= suites[-1][0]:
+            suites.pop()  # a call at the same or a lower indentation is outside the open describe blocks
+        title = m.group(4)
+        i = src.line_of(m.start())
+        found = ids.find(title) + ids.find(src.comments_above(i, ("//", "/*", "*")))
+        if m.group(2) in ("describe", "suite"):
+            suites.append((indent, title, found))
+            continue
+        full = " > ".join([x[1] for x in suites] + [title])
+        out.append(Test(f"{file} > {full}", title, file, i + 1, "js", [x for s in suites for x in s[2]] + found))
+    return out
+
+
+def _go(src: Source, file: str, ids: Ids) -> list[Test]:
+    out: list[Test] = []
+    funcs = list(_GO_FUNC.finditer(src.text))
+    for n, m in enumerate(funcs):
+        name = m.group(1)
+        if not _GO_TEST.fullmatch(name):
+            continue
+        i = src.line_of(m.start())
+        verifies = ids.in_identifier(name) + ids.find(src.comments_above(i, ("//",)))
+        body = src.text[m.end():funcs[n + 1].start() if n + 1 < len(funcs) else len(src.text)]
+        if "t.Run(" in body:
+            for sub in _GO_RUN.findall(body):
+                verifies += ids.find(sub)
+        out.append(Test(f"{file}::{name}", name, file, i + 1, "go", verifies))
+    return out
+
+
+def _cargo(src: Source, file: str, ids: Ids) -> list[Test]:
+    out: list[Test] = []
+    for m in _RS_TEST.finditer(src.text):
+        name = m.group(1)
+        first = src.line_of(m.start())
+        fn_line = first + m.group(0).count("\n")
+        notes = src.comments_above(first, ("///", "//", "#[")) + "\n" + "\n".join(src.lines[first:fn_line])
+        out.append(Test(f"{file}::{name}", name, file, fn_line + 1, "cargo", ids.in_identifier(name) + ids.find(notes)))
+    return out
+
+
+EXTRACTORS = {"pytest": _pytest, "js": _js, "go": _go, "cargo": _cargo}
+_CHEAP = {"pytest": "def test", "go": "func ", "cargo": "test"}  # a file without this declares no test
+
+
+def extract_tests(path: str, text: str, ids: Ids) -> list[Test]:
+    """The tests declared in one file, each with the IDs its name, title, docstring, markers or comments name."""
+    framework = test_framework(path)
+    if framework is None or _CHEAP.get(framework, "") not in text:
+        return []
+    return EXTRACTORS[framework](Source(text), path, ids)
