@@ -54,13 +54,13 @@ class Ids:
 
     def scan(self, text: str) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
         """(every token, the token the text starts with or None) in one pass."""
-        found: list[tuple[str, str]] = []
-        lead: tuple[str, str] | None = None
-        for m in self.regex.finditer(text):
-            if not found and not text[:m.start()].strip(" \t*_`[("):
-                lead = (str(m.lastgroup), m.group())
-            found.append((str(m.lastgroup), m.group()))
-        return found, lead
+        tokens = self.regex.finditer(text)
+        m = next(tokens, None)
+        if m is None:
+            return [], None
+        first = (str(m.lastgroup), m.group())
+        lead = None if text[:m.start()].strip(" \t*_`[(") else first
+        return [first, *((str(x.lastgroup), x.group()) for x in tokens)], lead
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """(kind, id) for every token, in order."""
@@ -117,6 +117,8 @@ def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
         found, lead = ids.scan(b.text)
         if b.header:
             lead = None
+        if not found:
+            continue  # no ID: defines and references nothing
         for _, outer in stack[:-1] if lead is None or lead[0] not in home else stack:
             if outer.kind == "story":  # a story's requirement lines and criteria sit under it: it covers theirs
                 outer.refs.extend(f for f in found if f[0] == "requirement")
@@ -297,12 +299,21 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
             req_rows[r]["tasks"].append(task.id)
         for x in stories:
             story_rows[x]["tasks"].append(task.id)
+    reach: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # (kind, id) → (its requirements, stories)
     test_rows: list[dict[str, Any]] = []
     for test in tests:
-        verifies = _uniq([i for _, i in test.verifies])
-        kinds = {i: k for k, i in test.verifies}
-        reqs = _uniq([r for i in verifies for r in requirements_of(kinds[i], i)])
-        stories = _uniq([x for i in verifies for x in stories_of_ref(kinds[i], i)])
+        kinds = {i: k for k, i in test.verifies}  # each ID once, in order, with the kind it was last read as
+        verifies = list(kinds)
+        reqs: list[str] = []
+        stories: list[str] = []
+        for i, k in kinds.items():
+            got = reach.get((k, i))
+            if got is None:
+                got = reach[(k, i)] = (requirements_of(k, i), stories_of_ref(k, i))
+            reqs += got[0]
+            stories += got[1]
+        if len(kinds) > 1:
+            reqs, stories = _uniq(reqs), _uniq(stories)
         result = evidence.result(test)
         test_rows.append({"name": test.name, "file": test.file, "line": test.line, "framework": test.framework,
                           "verifies": verifies, "requirements": reqs, "result": result})
