@@ -304,8 +304,8 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
     for test in tests:
         kinds = {i: k for k, i in test.verifies}  # each ID once, in order, with the kind it was last read as
         verifies = list(kinds)
-        reqs: list[str] = []
-        stories: list[str] = []
+        reqs = []
+        stories = []
         for i, k in kinds.items():
             got = reach.get((k, i))
             if got is None:
