@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,6 +142,15 @@ def test_cargo_doc_comments_attributes_and_names() -> None:
     got = names(extract_tests("src/lib.rs", CARGO, IDS))
     assert got == {"src/lib.rs::login_works": ["FR-030"], "src/lib.rs::declined": ["AC-031-1"],
                    "src/lib.rs::test_us_032_panics": ["US-032"]}
+
+
+def test_cargo_reads_long_attribute_blocks_in_linear_time() -> None:
+    """A run of attribute lines with no fn after it is read once, not once per line (it took seconds)."""
+    text = "#[test]\n" * 5000 + "let x = 1;\n" + "#[test]\n// US-033\n" * 2000 + "fn last_one() {}\n"
+    start = time.perf_counter()
+    got = names(extract_tests("src/lib.rs", text, IDS))
+    assert time.perf_counter() - start < 1.0
+    assert got == {"src/lib.rs::last_one": ["US-033"] * 2000}
 
 
 def test_files_that_are_not_tests_are_not_read() -> None:

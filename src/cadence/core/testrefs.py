@@ -27,8 +27,11 @@ _JS_CALL = re.compile(r"^([ \t]*)(describe|suite|it|test)(?:\.\w+)*(?:\([^()\n]*
 _GO_FUNC = re.compile(r"^func[ \t]+(\w+)", re.M)
 _GO_TEST = re.compile(r"(?:Test|Example|Fuzz)\w*")
 _GO_RUN = re.compile(r"\bt\.Run\([ \t]*\"((?:[^\"\\\n]|\\.)*)\"")
-_RS_TEST = re.compile(r"^[ \t]*#\[(?:[\w:]+::)?test(?:_case)?\b[^\n]*\n(?:[ \t]*(?:#\[[^\n]*|//[^\n]*)?\n)*"
-                      r"[ \t]*(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?fn[ \t]+(\w+)", re.M)
+# a Rust test: its #[test] (or #[tokio::test], #[test_case(..)]) line, then attribute, comment or blank lines
+# (matched possessively: a block of attributes with no fn after it is read once, not once per line), then its fn
+_RS_ATTR = re.compile(r"^[ \t]*#\[(?:[\w:]+::)?test(?:_case)?\b[^\n]*\n", re.M)
+_RS_SKIP = re.compile(r"(?:[ \t]*(?:#\[[^\n]*|//[^\n]*)?\n)*+")
+_RS_FN = re.compile(r"[ \t]*(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?fn[ \t]+(\w+)")
 _JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 
 
@@ -64,15 +67,11 @@ class Source:
 
     def comments_above(self, i: int, prefixes: tuple[str, ...]) -> str:
         """The contiguous comment / decorator / attribute lines right above line index `i`."""
-        out: list[str] = []
-        j = i - 1
-        while j >= 0:
-            s = self.lines[j].strip()
-            if not s or not s.startswith(prefixes):
-                break
-            out.append(s)
+        lines = self.lines
+        j = i
+        while j > 0 and lines[j - 1].strip().startswith(prefixes):
             j -= 1
-        return "\n".join(reversed(out))
+        return "\n".join([line.strip() for line in lines[j:i]]) if j < i else ""
 
     def docstring(self, i: int) -> str:
         """A Python docstring starting on the line after the declaration at index `i`, if any."""
@@ -129,7 +128,8 @@ def _js(src: Source, file: str, ids: Ids) -> list[Test]:
             suites.pop()  # a call at the same or a lower indentation is outside the open describe blocks
         title = m.group(4)
         i = src.line_of(m.start())
-        found = ids.find(title) + ids.find(src.comments_above(i, ("//", "/*", "*")))
+        notes = src.comments_above(i, ("//", "/*", "*"))
+        found = ids.find(title) + ids.find(notes) if notes else ids.find(title)
         if m.group(2) in ("describe", "suite"):
             suites.append((indent, title, found))
             continue
@@ -146,7 +146,8 @@ def _go(src: Source, file: str, ids: Ids) -> list[Test]:
         if not _GO_TEST.fullmatch(name):
             continue
         i = src.line_of(m.start())
-        verifies = ids.in_identifier(name) + ids.find(src.comments_above(i, ("//",)))
+        notes = src.comments_above(i, ("//",))
+        verifies = ids.in_identifier(name) + ids.find(notes) if notes else ids.in_identifier(name)
         body = src.text[m.end():funcs[n + 1].start() if n + 1 < len(funcs) else len(src.text)]
         if "t.Run(" in body:
             for sub in _GO_RUN.findall(body):
@@ -157,10 +158,18 @@ def _go(src: Source, file: str, ids: Ids) -> list[Test]:
 
 def _cargo(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
-    for m in _RS_TEST.finditer(src.text):
-        name = m.group(1)
+    text = src.text
+    pos = 0
+    while (m := _RS_ATTR.search(text, pos)) is not None:
+        skip = _RS_SKIP.match(text, m.end())
+        pos = skip.end() if skip else m.end()
+        fn = _RS_FN.match(text, pos)
+        if fn is None:
+            continue  # no fn after this block: an attribute line inside it would find none either
+        pos = fn.end()
+        name = fn.group(1)
         first = src.line_of(m.start())
-        fn_line = first + m.group(0).count("\n")
+        fn_line = first + text.count("\n", m.start(), fn.start())
         notes = src.comments_above(first, ("///", "//", "#[")) + "\n" + "\n".join(src.lines[first:fn_line])
         out.append(Test(f"{file}::{name}", name, file, fn_line + 1, "cargo", ids.in_identifier(name) + ids.find(notes)))
     return out
