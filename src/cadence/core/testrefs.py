@@ -5,20 +5,22 @@ callers pass the file's path and text."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cadence.core.trace import Ids
 
-@dataclass(eq=False)
+
 class Test:
-    name: str          # how the runner names it: a function name or the full title
-    short: str         # what the runner prints for it
-    file: str
-    line: int
-    framework: str
-    verifies: list[tuple[str, str]]
+    """One declared test. `name` is how the runner names it (a function name or the full title), `short` what
+    the runner prints for it, `verifies` the (kind, ID) pairs it names, in order."""
+
+    __slots__ = ("name", "short", "file", "line", "framework", "verifies")
+
+    def __init__(self, name: str, short: str, file: str, line: int, framework: str,
+                 verifies: list[tuple[str, str]]) -> None:
+        self.name, self.short, self.file, self.line = name, short, file, line
+        self.framework, self.verifies = framework, verifies
 
 
 _PY_DECL = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)

@@ -10,7 +10,6 @@ item's nested items, a table row's cells); the references in those blocks are it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from cadence.core.mdblocks import Block, parse
@@ -76,15 +75,17 @@ class Ids:
 
 # ------------------------------------------------------------------ documents
 
-@dataclass(eq=False)
 class Entity:
-    kind: str
-    id: str
-    title: str
-    file: str
-    line: int
-    parent: str | None = None
-    refs: list[tuple[str, str]] = field(default_factory=list)
+    """A defined ID: its kind, title and place, the story a criterion sits under, and the IDs its blocks name.
+    (A plain class, not a dataclass: there are tens of thousands, and importing dataclasses costs start-up.)"""
+
+    __slots__ = ("kind", "id", "title", "file", "line", "parent", "refs")
+
+    def __init__(self, kind: str, ident: str, title: str, file: str, line: int, parent: str | None = None,
+                 refs: list[tuple[str, str]] | None = None) -> None:
+        self.kind, self.id, self.title, self.file, self.line = kind, ident, title, file, line
+        self.parent = parent
+        self.refs: list[tuple[str, str]] = [] if refs is None else refs
 
     @property
     def where(self) -> str:
