@@ -106,3 +106,15 @@ def test_test_files_are_read_whole_up_to_the_size_limit(tmp_path: Path, monkeypa
     files = dict(trace.test_files(tmp_path, ["t"]))
     assert sorted(files) == ["t/test_empty.py", "t/test_limit.py", "t/test_small.py"]
     assert len(files["t/test_limit.py"]) == 100 and files["t/test_small.py"] == body + "##"
+
+
+def test_the_matrix_is_not_left_in_the_young_gc_generations(tmp_path: Path) -> None:
+    """Rendering allocates; with the matrix's objects still young, each collection would walk all of them."""
+    import gc
+
+    from cadence.project import trace
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "plan.md").write_text("".join(f"- FR-{i:03d} thing {i}\n" for i in range(1, 800)))
+    gc.collect()
+    trace.compute(tmp_path, [])
+    assert gc.isenabled() and gc.get_count()[0] < 100

@@ -141,6 +141,10 @@ def compute(root: Path, warnings: list[str] | None = None) -> dict[str, Any]:
                             _loop(root, warnings), conf["patterns"], list(conf["story-optional"]))
     finally:
         if enabled:
+            # What compute allocated (the matrix) goes straight to the oldest generation: left young, the
+            # collections that rendering it triggers would walk all of it again, twice.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
