@@ -52,6 +52,10 @@ def test_framework(path: str) -> str | None:
     return None
 
 
+def _indent(ws: str) -> int:
+    return len(ws.expandtabs(4)) if "\t" in ws else len(ws)
+
+
 class Source:
     """A file's text with line lookup by offset (counted incrementally: declarations come in order)."""
 
@@ -104,10 +108,10 @@ def _pytest(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
     classes: list[tuple[int, str, list[tuple[str, str]]]] = []  # (indent, name, ids)
     for m in _PY_DECL.finditer(src.text):
-        indent = len(m.group(1).expandtabs(4))
+        ws, kind, name = m.groups()
+        indent = _indent(ws)
         while classes and indent <= classes[-1][0]:
             classes.pop()
-        kind, name = m.group(2), m.group(3)
         if kind == "def" and not name.startswith("test"):
             continue
         i = src.line_of(m.start())
@@ -116,8 +120,12 @@ def _pytest(src: Source, file: str, ids: Ids) -> list[Test]:
         if kind == "class":
             classes.append((indent, name, found))
             continue
-        full = "::".join([cl[1] for cl in classes] + [name])
-        out.append(Test(f"{file}::{full}", name, file, i + 1, "pytest", [x for cl in classes for x in cl[2]] + found))
+        if classes:
+            name_in_file = "::".join([cl[1] for cl in classes] + [name])
+            found = [x for cl in classes for x in cl[2]] + found
+        else:
+            name_in_file = name
+        out.append(Test(f"{file}::{name_in_file}", name, file, i + 1, "pytest", found))
     return out
 
 
@@ -125,18 +133,22 @@ def _js(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
     suites: list[tuple[int, str, list[tuple[str, str]]]] = []
     for m in _JS_CALL.finditer(src.text):
-        indent = len(m.group(1).expandtabs(4))
+        ws, call, _, title = m.groups()
+        indent = _indent(ws)
         while suites and indent <= suites[-1][0]:
             suites.pop()  # a call at the same or a lower indentation is outside the open describe blocks
-        title = m.group(4)
         i = src.line_of(m.start())
         notes = src.comments_above(i, ("//", "/*", "*"))
         found = ids.find(title) + ids.find(notes) if notes else ids.find(title)
-        if m.group(2) in ("describe", "suite"):
+        if call in ("describe", "suite"):
             suites.append((indent, title, found))
             continue
-        full = " > ".join([x[1] for x in suites] + [title])
-        out.append(Test(f"{file} > {full}", title, file, i + 1, "js", [x for s in suites for x in s[2]] + found))
+        if suites:
+            full = " > ".join([x[1] for x in suites] + [title])
+            found = [x for s in suites for x in s[2]] + found
+        else:
+            full = title
+        out.append(Test(f"{file} > {full}", title, file, i + 1, "js", found))
     return out
 
 

@@ -57,13 +57,14 @@ class Ids:
         m = next(tokens, None)
         if m is None:
             return [], None
-        first = (str(m.lastgroup), m.group())
-        lead = None if text[:m.start()].strip(" \t*_`[(") else first
-        return [first, *((str(x.lastgroup), x.group()) for x in tokens)], lead
+        found = [(m.lastgroup or "", m[0])]  # (every alternative is a named group: lastgroup is set)
+        for x in tokens:
+            found.append((x.lastgroup or "", x[0]))
+        return found, None if text[:m.start()].strip(" \t*_`[(") else found[0]
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """(kind, id) for every token, in order."""
-        return [(str(m.lastgroup), m.group()) for m in self.regex.finditer(text)]
+        return [(m.lastgroup or "", m[0]) for m in self.regex.finditer(text)]
 
     def in_identifier(self, name: str) -> list[tuple[str, str]]:
         """IDs inside a code identifier, where `-` cannot be written: `test_fr_001_login` and
@@ -379,7 +380,8 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         referenced.setdefault(i, where)
     for test in tests:
         for _, i in test.verifies:
-            referenced.setdefault(i, f"{test.file}:{test.line}")
+            if i not in referenced:
+                referenced[i] = f"{test.file}:{test.line}"
     for i, where in referenced.items():
         if i not in defined:
             gap("undefined_id", i, where, f"{i} is referenced but never defined")
@@ -391,6 +393,9 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         k = sum(1 for r in rows if cond(r))
         return {"count": k, "percent": round(100 * k / n, 1) if n else 0.0}
 
+    result_counts = dict.fromkeys(RESULTS, 0)
+    for t in test_rows:
+        result_counts[t["result"]] += 1
     gap_counts: dict[str, int] = {}
     for g in gaps:
         gap_counts[g["kind"]] = gap_counts.get(g["kind"], 0) + 1
@@ -398,8 +403,7 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
               "tasks": len(task_rows), "tests": len(test_rows),
               "with_story": share(lambda r: r["stories"]), "with_task": share(lambda r: r["tasks"]),
               "with_test": share(lambda r: r["tests"]), "verified": share(lambda r: r["status"] == "verified"),
-              "tests_tracing": sum(1 for t in test_rows if t["requirements"]),
-              "results": {k: sum(1 for t in test_rows if t["result"] == k) for k in RESULTS},
+              "tests_tracing": sum(1 for t in test_rows if t["requirements"]), "results": result_counts,
               "gaps": gap_counts}
     return {"documents": {role: (doc[0] if doc else None) for role, doc in docs.items()},
             "plans": [f for f, _ in plans], "patterns": dict(patterns or DEFAULT_PATTERNS),
