@@ -444,13 +444,15 @@ def markdown(matrix: dict[str, Any], limit: int = 0) -> str:
              "", "| Requirement | Stories | Criteria | Tasks | Tests | Status |", "|---|---|---|---|---|---|"]
     rows = matrix["requirements"][:limit] if limit else matrix["requirements"]
 
-    def cell(items: list[str]) -> str:
-        return ", ".join(items[:6]) + (f" +{len(items) - 6}" if len(items) > 6 else "") if items else "—"
+    def cell(items: list[str], total: int | None = None) -> str:
+        """The first six of `total` items (all of `items` by default), then how many more."""
+        n = len(items) if total is None else total
+        return ", ".join(items[:6]) + (f" +{n - 6}" if n > 6 else "") if n else "—"
 
     for r in rows:
-        tests = [f"{x['name'].rsplit('::', 1)[-1].rsplit(' > ', 1)[-1]} ({x['result']})" for x in r["tests"]]
+        tests = [f"{x['name'].rsplit('::', 1)[-1].rsplit(' > ', 1)[-1]} ({x['result']})" for x in r["tests"][:6]]
         lines.append(f"| {r['id']} | {cell(r['stories'])} | {cell(r['criteria'])} | {cell(r['tasks'])} | "
-                     f"{cell(tests)} | {r['status']} |".replace("\n", " "))
+                     f"{cell(tests, len(r['tests']))} | {r['status']} |".replace("\n", " "))
     if limit and len(matrix["requirements"]) > limit:
         lines.append(f"\n… {len(matrix['requirements']) - limit} more requirements (`cadence trace --json`).")
     gaps = matrix["gaps"][:limit] if limit else matrix["gaps"]
