@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 from hypothesis import given, settings
@@ -189,6 +190,20 @@ def test_matrix_links_through_criteria_stories_and_tasks() -> None:
     assert rows["FR-002"]["tasks"] == ["T-002"] and rows["FR-002"]["status"] == "tested"
     assert uncovered(m) == ["FR-002"]  # no story
     assert m["evidence"]["green"] is True
+
+
+def test_compute_leaves_no_garbage_cycles() -> None:
+    """Everything compute builds is freed when the matrix is: no cycle keeps the entities alive until a
+    full collection (at the benchmark's size, the one at exit took 0.1 s)."""
+    docs = {"requirements": _doc("- FR-001 Login\n", "p.md"), "stories": _doc("### US-001\n- FR-001\n", "s.md"),
+            "tasks": _doc("### T-001\n- US-001\n", "t.md")}
+    gc.collect()
+    gc.disable()
+    try:
+        compute(docs, [], [("tests/test_x.py", "def test_us_001():\n    pass\n")], None)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 ALPHABET = list("FRNUSACT-0123456789 |#*-\n`[]().:_") + ["FR-001", "US-001", "AC-001-1", "T-001", "\n### ",

@@ -202,6 +202,48 @@ def _uniq(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+class _Chains:
+    """What an ID reaches through the defined entities. A class, not closures inside compute: recursive
+    closures form reference cycles that keep every entity alive until a full collection (at exit)."""
+
+    def __init__(self, defined: dict[str, Entity]) -> None:
+        self.defined = defined
+        self.memo: dict[tuple[str, str], list[str]] = {}
+
+    def requirements_of(self, kind: str, ident: str, depth: int = 0) -> list[str]:
+        """The requirements an ID reaches: itself, a story's, a criterion's story's, a task's links."""
+        key = (kind, ident)
+        if key not in self.memo:
+            self.memo[key] = self._requirements_of(kind, ident, depth)
+        return self.memo[key]
+
+    def _requirements_of(self, kind: str, ident: str, depth: int) -> list[str]:
+        defined = self.defined
+        if kind == "requirement":
+            return [ident] if ident in defined else []
+        ent = defined.get(ident)
+        if ent is None or depth > 3:
+            return []
+        if kind == "criterion":
+            own = [i for k, i in ent.refs if k == "requirement" and i in defined]
+            return _uniq(own + (self.requirements_of("story", ent.parent, depth + 1) if ent.parent else []))
+        out: list[str] = []
+        for k, i in ent.refs:
+            if k != kind and k != "task":
+                out += self.requirements_of(k, i, depth + 1)
+        return _uniq(out)
+
+    def stories_of_ref(self, kind: str, ident: str) -> list[str]:
+        defined = self.defined
+        if kind == "story":
+            return [ident] if ident in defined else []
+        if kind == "criterion" and ident in defined and defined[ident].parent:
+            return [str(defined[ident].parent)]
+        if kind == "task" and ident in defined:
+            return _uniq([s for k, i in defined[ident].refs for s in self.stories_of_ref(k, i) if k != "task"])
+        return []
+
+
 def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict[str, Any]]],
             test_files: list[tuple[str, str]], loop: dict[str, Any] | None,
             patterns: dict[str, str] | None = None, story_optional: list[str] | None = None) -> dict[str, Any]:
@@ -243,38 +285,8 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         if c.parent:
             criteria_of.setdefault(c.parent, []).append(c.id)
 
-    memo: dict[tuple[str, str], list[str]] = {}
-
-    def requirements_of(kind: str, ident: str, depth: int = 0) -> list[str]:
-        """The requirements an ID reaches: itself, a story's, a criterion's story's, a task's links."""
-        key = (kind, ident)
-        if key not in memo:
-            memo[key] = _requirements_of(kind, ident, depth)
-        return memo[key]
-
-    def _requirements_of(kind: str, ident: str, depth: int) -> list[str]:
-        if kind == "requirement":
-            return [ident] if ident in defined else []
-        ent = defined.get(ident)
-        if ent is None or depth > 3:
-            return []
-        if kind == "criterion":
-            own = [i for k, i in ent.refs if k == "requirement" and i in defined]
-            return _uniq(own + (requirements_of("story", ent.parent, depth + 1) if ent.parent else []))
-        out: list[str] = []
-        for k, i in ent.refs:
-            if k != kind and k != "task":
-                out += requirements_of(k, i, depth + 1)
-        return _uniq(out)
-
-    def stories_of_ref(kind: str, ident: str) -> list[str]:
-        if kind == "story":
-            return [ident] if ident in defined else []
-        if kind == "criterion" and ident in defined and defined[ident].parent:
-            return [str(defined[ident].parent)]
-        if kind == "task" and ident in defined:
-            return _uniq([s for k, i in defined[ident].refs for s in stories_of_ref(k, i) if k != "task"])
-        return []
+    chains = _Chains(defined)
+    requirements_of, stories_of_ref = chains.requirements_of, chains.stories_of_ref
 
     req_rows: dict[str, dict[str, Any]] = {
         r.id: {"id": r.id, "kind": r.id.split("-", 1)[0], "title": r.title, "where": r.where, "stories": [],
@@ -301,7 +313,7 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
             req_rows[r]["tasks"].append(task.id)
         for x in stories:
             story_rows[x]["tasks"].append(task.id)
-    reach: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # (kind, id) → (its requirements, stories)
+    reached: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # (kind, id) → (its requirements, stories)
     test_rows: list[dict[str, Any]] = []
     for test in tests:
         kinds = {i: k for k, i in test.verifies}  # each ID once, in order, with the kind it was last read as
@@ -309,9 +321,9 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         reqs = []
         stories = []
         for i, k in kinds.items():
-            got = reach.get((k, i))
+            got = reached.get((k, i))
             if got is None:
-                got = reach[(k, i)] = (requirements_of(k, i), stories_of_ref(k, i))
+                got = reached[(k, i)] = (requirements_of(k, i), stories_of_ref(k, i))
             reqs += got[0]
             stories += got[1]
         if len(kinds) > 1:
