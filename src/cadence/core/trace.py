@@ -98,6 +98,17 @@ def _title(text: str, ident: str) -> str:
     return rest.strip(" \t*_`[]():.-—–|").strip()[:160]
 
 
+def _closes(opener: Block, kind: str, level: int) -> bool:
+    """Whether a block of `kind` and `level` ends the entity `opener` opened: a row ends at the next block,
+    a heading ends list items and the headings of its level or deeper, an item the items indented as
+    much or more."""
+    if opener.kind == "row":
+        return True
+    if kind == "heading":
+        return opener.kind == "item" or level <= opener.level
+    return opener.kind == "item" and kind == "item" and level <= opener.level
+
+
 def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
                       ) -> tuple[list[Entity], list[tuple[str, str, int]]]:
     """(entities defined here, loose references outside any entity as (kind, id, line)).
@@ -105,44 +116,33 @@ def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
     entities: list[Entity] = []
     loose: list[tuple[str, str, int]] = []
     stack: list[tuple[Block, Entity]] = []  # open entities, innermost last
-
-    def closes(opener: Block, b: Block) -> bool:
-        if opener.kind == "row":
-            return True
-        if b.kind == "heading":
-            return opener.kind == "item" or b.level <= opener.level
-        return opener.kind == "item" and b.kind == "item" and b.level <= opener.level
-
+    scan = ids.scan
     for b in parse(text):
-        while stack and closes(stack[-1][0], b):
+        kind_b, text_b, line_b, level_b, header_b, cells_b = b
+        while stack and _closes(stack[-1][0], kind_b, level_b):
             stack.pop()
-        found, lead = ids.scan(b.text)
-        if b.header:
-            lead = None
+        found, lead = scan(text_b)
         if not found:
             continue  # no ID: defines and references nothing
-        for _, outer in stack[:-1] if lead is None or lead[0] not in home else stack:
-            if outer.kind == "story":  # a story's requirement lines and criteria sit under it: it covers theirs
-                outer.refs.extend(f for f in found if f[0] == "requirement")
-        if lead is not None and lead[0] in home:
-            kind, ident = lead
+        if header_b:
+            lead = None
+        defines = lead is not None and lead[0] in home
+        if stack and (covered := [f for f in found if f[0] == "requirement"]):
+            for _, outer in stack if defines else stack[:-1]:
+                if outer.kind == "story":  # a story's requirement lines and criteria sit under it: it covers theirs
+                    outer.refs.extend(covered)
+        if defines:
+            kind, ident = found[0]  # (the lead is the first token)
             parent = next((e.id for _, e in reversed(stack) if e.kind == "story"), None) \
                 if kind == "criterion" else None
-            title = " · ".join(c for c in b.cells[1:3] if c) if b.kind == "row" else _title(b.text, ident)
-            ent = Entity(kind, ident, title[:160], file, b.line, parent)
-            skip_first = True
-            for k, i in found:
-                if skip_first and i == ident:
-                    skip_first = False
-                    continue
-                ent.refs.append((k, i))
+            title = " · ".join(c for c in cells_b[1:3] if c) if kind_b == "row" else _title(text_b, ident)
+            ent = Entity(kind, ident, title[:160], file, line_b, parent, found[1:])
             entities.append(ent)
             stack.append((b, ent))
-            continue
-        if stack:
+        elif stack:
             stack[-1][1].refs.extend(found)
         else:
-            loose.extend((k, i, b.line) for k, i in found)
+            loose.extend((k, i, line_b) for k, i in found)
     return entities, loose
 
 
