@@ -104,6 +104,14 @@ class Source:
         return ""
 
 
+def _nested(groups: list[tuple[int, str, list[tuple[str, str]]]], name: str, found: list[tuple[str, str]],
+            sep: str) -> tuple[str, list[tuple[str, str]]]:
+    """A test's name inside its enclosing classes or describe blocks, and its IDs after theirs."""
+    if not groups:
+        return name, found
+    return sep.join([g[1] for g in groups] + [name]), [x for g in groups for x in g[2]] + found
+
+
 def _pytest(src: Source, file: str, ids: Ids) -> list[Test]:
     out: list[Test] = []
     classes: list[tuple[int, str, list[tuple[str, str]]]] = []  # (indent, name, ids)
@@ -120,11 +128,7 @@ def _pytest(src: Source, file: str, ids: Ids) -> list[Test]:
         if kind == "class":
             classes.append((indent, name, found))
             continue
-        if classes:
-            name_in_file = "::".join([cl[1] for cl in classes] + [name])
-            found = [x for cl in classes for x in cl[2]] + found
-        else:
-            name_in_file = name
+        name_in_file, found = _nested(classes, name, found, "::")
         out.append(Test(f"{file}::{name_in_file}", name, file, i + 1, "pytest", found))
     return out
 
@@ -143,11 +147,7 @@ def _js(src: Source, file: str, ids: Ids) -> list[Test]:
         if call in ("describe", "suite"):
             suites.append((indent, title, found))
             continue
-        if suites:
-            full = " > ".join([x[1] for x in suites] + [title])
-            found = [x for s in suites for x in s[2]] + found
-        else:
-            full = title
+        full, found = _nested(suites, title, found, " > ")
         out.append(Test(f"{file} > {full}", title, file, i + 1, "js", found))
     return out
 
