@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import re
 import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cadence.core import testrefs, trace
 from cadence.core.testrefs import extract_tests
 from cadence.core.trace import DEFAULT_PATTERNS, Evidence, Ids, compute, document_entities, uncovered
 
@@ -168,6 +170,29 @@ def test_evidence_per_test_passed_failed_unnamed_and_none() -> None:
     assert ev.result(tests["test_c"]) == "failed"
     assert ev.result(tests["test_a"]) == "not_in_evidence"  # `test_ab` does not name `test_a`
     assert Evidence(None).result(tests["test_a"]) == "no_evidence"
+
+
+def _named_result(short: str, tail: str) -> str:
+    """The rule, line by line: a line that names the test as a whole word (not inside a file name) and
+    reports a failure makes it failed, else one that reports a pass makes it passed."""
+    word = re.compile(rf"(?<![\w/.]){re.escape(short)}(?![\w.])")
+    seen = "not_in_evidence"
+    for line in tail.split("\n"):
+        if word.search(line):
+            if trace._FAIL.search(line):
+                return "failed"
+            if trace._PASS.search(line):
+                seen = "passed"
+    return seen
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["test_a", "test_ab", "a", "works 1", "é_1", "x.y", "", "ok"]),
+       st.lists(st.sampled_from(["test_a", "test_ab", "works 1", "é_1", "x.y", "a", " ", "/", ".", "::", "-",
+                                 "\n", "PASSED", "FAILED", "ok", "✓", "tests/"]), max_size=30).map("".join))
+def test_evidence_results_follow_the_naming_rule(short: str, tail: str) -> None:
+    ev = Evidence({"at": "x", "kind": "test", "exit_code": 0, "counts": {}, "tail": tail})
+    assert ev.result(testrefs.Test(f"t::{short}", short, "t", 1, "pytest", [])) == _named_result(short, tail)
 
 
 def _doc(text: str, path: str) -> tuple[str, str]:

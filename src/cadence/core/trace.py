@@ -150,6 +150,7 @@ def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
 
 _FAIL = re.compile(r"\b(?:FAILED|FAIL|ERROR|failed)\b|[✗×✕✘]")
 _PASS = re.compile(r"\b(?:PASSED|PASS|ok|passed)\b|[✓✔√]")
+_WORD = re.compile(r"\w+")
 
 
 def latest_test_run(loop: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -171,6 +172,7 @@ class Evidence:
         self.run = run
         self.tail = str((run or {}).get("tail") or "")
         self.lines = self.tail.split("\n")
+        self.words = set(_WORD.findall(self.tail))  # every maximal run of word characters
 
     def summary(self) -> dict[str, Any] | None:
         if self.run is None:
@@ -183,7 +185,8 @@ class Evidence:
     def result(self, test: Test) -> str:
         if self.run is None:
             return "no_evidence"
-        if test.short not in self.tail:
+        # a short name of word characters is named only as a whole run of them (a set look-up, not a scan)
+        if (test.short not in self.words) if _WORD.fullmatch(test.short) else (test.short not in self.tail):
             return "not_in_evidence"
         word = re.compile(rf"(?<![\w/.]){re.escape(test.short)}(?![\w.])")  # not inside a file name
         seen = None
