@@ -31,6 +31,14 @@ def test_id_tokens_respect_boundaries_and_identifiers_map_underscores() -> None:
     assert IDS.scan("see FR-001")[1] is None
 
 
+def test_id_patterns_with_capture_groups_find_the_same_tokens() -> None:
+    grouped = Ids({**DEFAULT_PATTERNS, "requirement": r"(N?)FR-(\d{3,})", "task": r"T-(\d{3,})"})
+    text = "FR-001, NFR-002 and AC-003-4; US-005 T-006 XFR-007 FR-0089x"
+    assert grouped.find(text) == IDS.find(text) == [
+        ("requirement", "FR-001"), ("requirement", "NFR-002"), ("criterion", "AC-003-4"), ("story", "US-005"),
+        ("task", "T-006")]
+
+
 def test_definitions_only_count_in_their_home_document() -> None:
     stories = ("## Epic\n### US-001 Log in\n- Requirements: FR-001\n- Acceptance criteria:\n"
                "  - AC-001-1 Given x, then y.\n  - AC-001-2 Given z (see NFR-001).\n\n## Coverage\n"
