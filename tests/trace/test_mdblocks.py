@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cadence.core.mdblocks import parse, split_cells
+from cadence.core.mdblocks import Block, parse, split_cells
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
@@ -51,3 +54,28 @@ def test_any_text_parses_and_line_numbers_are_in_range(text: str) -> None:
         assert b.kind in ("heading", "item", "row", "para")
         assert 1 <= b.line <= n
         assert "\n" not in b.text
+
+
+# An ATX heading as CommonMark reads it, written as one regex (the parser reads it without this regex:
+# its lazy group backtracks quadratically on long runs of spaces and tabs).
+ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t#ab\\\x0b")), max_size=30))
+def test_atx_headings_read_as_commonmark_says(line: str) -> None:
+    m = ATX.match(line)
+    blocks = parse(line)
+    if m:
+        assert blocks == [Block("heading", (m.group(2) or "").strip(), 1, len(m.group(1)))]
+    else:
+        assert not blocks or blocks[0].kind != "heading"
+
+
+def test_long_lines_parse_in_linear_time() -> None:
+    lines = ["# a" + " \t" * 20_000 + "x", "- " + " \t" * 20_000 + "x", "| " + "\\|" * 20_000, "Title" + " \t" * 20_000]
+    start = time.perf_counter()
+    blocks = parse("\n\n".join(lines))
+    assert time.perf_counter() - start < 1.0
+    assert [b.kind for b in blocks] == ["heading", "item", "row", "para"]
+    assert blocks[0].text.endswith("x")

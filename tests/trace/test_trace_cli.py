@@ -93,3 +93,28 @@ def test_bad_configured_pattern_is_a_config_error(cli, shop: Path) -> None:
 def test_negative_limit_is_a_usage_error(cli, shop: Path) -> None:
     r = cli("--root", shop, "--json", "trace", "--limit", "-1")
     assert r.code == 1 and r.json["error"]["code"] == "USAGE"
+
+
+def test_test_files_are_read_whole_up_to_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cadence.pipeline import trace
+    monkeypatch.setattr(trace, "FILE_MAX", 100)
+    monkeypatch.setattr(trace, "CHUNK", 7)  # several reads per file
+    body = "def test_us_001():\n    pass\n"
+    (tmp_path / "t").mkdir()
+    for name, size in (("test_small.py", 30), ("test_limit.py", 100), ("test_over.py", 101), ("test_empty.py", 0)):
+        (tmp_path / "t" / name).write_text((body + "#" * size)[:size])
+    files = dict(trace.test_files(tmp_path, ["t"]))
+    assert sorted(files) == ["t/test_empty.py", "t/test_limit.py", "t/test_small.py"]
+    assert len(files["t/test_limit.py"]) == 100 and files["t/test_small.py"] == body + "##"
+
+
+def test_the_matrix_is_not_left_in_the_young_gc_generations(tmp_path: Path) -> None:
+    """Rendering allocates; with the matrix's objects still young, each collection would walk all of them."""
+    import gc
+
+    from cadence.pipeline import trace
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "plan.md").write_text("".join(f"- FR-{i:03d} thing {i}\n" for i in range(1, 800)))
+    gc.collect()
+    trace.compute(tmp_path, [])
+    assert gc.isenabled() and gc.get_count()[0] < 100

@@ -14,12 +14,13 @@ def add_trace(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_trace)
 
 
-def cmd_trace(ctx: Context, args: argparse.Namespace) -> tuple[Any, str]:
-    """Gaps are data, not a failure: the command exits 0 whenever it could read the project."""
+def cmd_trace(ctx: Context, args: argparse.Namespace) -> tuple[Any, str | None]:
+    """Gaps are data, not a failure: the command exits 0 whenever it could read the project. The text is
+    rendered only when it is shown (under --json the matrix is the output)."""
     from cadence.core.trace import markdown
     from cadence.errors import USAGE, CadenceError
     from cadence.pipeline.trace import compute
     if args.limit < 0:
         raise CadenceError("USAGE", "--limit must be 0 or more", "Example: cadence trace --limit 20", USAGE)
     matrix = compute(ctx.root(), ctx.warnings)
-    return matrix, markdown(matrix, args.limit).rstrip("\n")
+    return matrix, None if ctx.json else markdown(matrix, args.limit).rstrip("\n")

@@ -8,7 +8,7 @@ import re
 from typing import NamedTuple
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")  # an ATX heading's opening run; _heading_text reads the rest
 _ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
 _CHECKBOX = re.compile(r"^\[[ xX]\][ \t]+")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
@@ -28,7 +28,18 @@ class Block(NamedTuple):
 
 
 def _indent(ws: str) -> int:
-    return len(ws.expandtabs(4))
+    return len(ws.expandtabs(4)) if "\t" in ws else len(ws)
+
+
+def _heading_text(rest: str) -> str:
+    """An ATX heading's text from what follows its opening `#`s (a space or tab first, or nothing): the
+    optional closing run of `#`s counts only after a space or tab. Linear, where one regex with a lazy
+    group and an optional closing sequence backtracks quadratically on long runs of spaces and tabs."""
+    text = rest.strip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and bare[-1:] in (" ", "\t"):
+        text = bare.rstrip(" \t")
+    return text.strip()
 
 
 def split_cells(line: str) -> tuple[str, ...]:
@@ -38,6 +49,8 @@ def split_cells(line: str) -> tuple[str, ...]:
         body = body[1:]
     if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
+    if "\\|" not in body:
+        return tuple(c.strip() for c in body.split("|"))
     cells: list[str] = []
     cur: list[str] = []
     i = 0
@@ -63,7 +76,8 @@ def _is_separator(cells: tuple[str, ...]) -> bool:
 
 def parse(text: str) -> list[Block]:
     """The blocks of a markdown document. Lines inside fenced code blocks produce nothing; an
-    unclosed fence runs to the end of the document (as CommonMark says)."""
+    unclosed fence runs to the end of the document (as CommonMark says). One pass; a line is tried
+    only against the constructs its first character allows."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[Block] = []
     fence: str | None = None
@@ -72,25 +86,33 @@ def parse(text: str) -> list[Block]:
     item: list[str] | None = None  # text of the open list item (continuation lines join it)
     item_meta: tuple[int, int] = (0, 0)
     table_open = False
+    new = tuple.__new__  # Block(...) without NamedTuple's argument handling: one per block, tens of thousands
 
     def flush() -> None:
         nonlocal para, item
         if para:
-            out.append(Block("para", " ".join(para), para_line))
+            out.append(new(Block, ("para", " ".join(para), para_line, 0, False, ())))
             para = []
         if item is not None:
-            out.append(Block("item", " ".join(item).strip(), item_meta[0], item_meta[1]))
+            out.append(new(Block, ("item", " ".join(item).strip(), item_meta[0], item_meta[1], False, ())))
             item = None
 
     for number, line in enumerate(lines, 1):
         if fence is not None:
-            m = _FENCE.match(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(
-                    m.group(1)):].strip():
-                fence = None
+            if fence[0] in line[:4]:
+                m = _FENCE.match(line)
+                if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(
+                        m.group(1)):].strip():
+                    fence = None
             continue
         stripped = line.strip()
-        if stripped and stripped[0] not in _MARKERS and not table_open:
+        if not stripped:
+            if para or item is not None:
+                flush()
+            table_open = False
+            continue
+        first = stripped[0]
+        if first not in _MARKERS and not table_open:
             if item is not None:  # plain text: a continuation of the open item or paragraph, or a new paragraph
                 item.append(stripped)
             else:
@@ -98,28 +120,26 @@ def parse(text: str) -> list[Block]:
                     para_line = number
                 para.append(stripped)
             continue
-        m = _FENCE.match(line)
-        if m:
-            flush()
-            table_open = False
-            fence = m.group(1)
-            continue
-        if not stripped:
-            flush()
-            table_open = False
-            continue
-        h = _HEADING.match(line)
-        if h:
-            flush()
-            table_open = False
-            out.append(Block("heading", (h.group(2) or "").strip(), number, len(h.group(1))))
-            continue
-        if para and not item and _SETEXT.match(line):
+        if first in "`~":
+            m = _FENCE.match(line)
+            if m:
+                flush()
+                table_open = False
+                fence = m.group(1)
+                continue
+        elif first == "#":
+            h = _ATX.match(line)
+            if h:
+                flush()
+                table_open = False
+                out.append(new(Block, ("heading", _heading_text(line[h.end():]), number, len(h.group(1)), False, ())))
+                continue
+        if para and not item and first in "=-" and _SETEXT.match(line):
             text_ = " ".join(para)
             para = []
-            out.append(Block("heading", text_, para_line, 1 if line.strip()[0] == "=" else 2))
+            out.append(Block("heading", text_, para_line, 1 if first == "=" else 2))
             continue
-        if stripped.startswith("|") or (table_open and "|" in stripped):
+        if first == "|" or (table_open and "|" in stripped):
             flush()
             cells = split_cells(stripped)
             if _is_separator(cells):
@@ -132,10 +152,12 @@ def parse(text: str) -> list[Block]:
             table_open = True
             continue
         table_open = False
-        it = _ITEM.match(line)
+        it = _ITEM.match(line) if first in "-*+" or first.isdigit() else None
         if it and not (para and not item and it.group(2) is None):
             flush()
-            content = _CHECKBOX.sub("", (it.group(2) or "").strip())
+            content = (it.group(2) or "").strip()
+            if content[:1] == "[":
+                content = _CHECKBOX.sub("", content)
             item = [content]
             item_meta = (number, _indent(it.group(1)))
             continue

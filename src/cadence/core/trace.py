@@ -10,14 +10,12 @@ item's nested items, a table row's cells); the references in those blocks are it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from cadence.core.mdblocks import Block, parse
+from cadence.core.testrefs import Test, extract_tests
+from cadence.core.traceids import DEFAULT_PATTERNS, KINDS, Ids
 
-KINDS = ("requirement", "story", "criterion", "task")
-DEFAULT_PATTERNS = {"requirement": r"N?FR-\d{3,}", "story": r"US-\d{3,}", "criterion": r"AC-\d{3,}-\d+",
-                    "task": r"T-\d{3,}"}
 DEFAULT_DOCUMENTS = {"requirements": "docs/plan.md", "stories": "docs/user-stories.md",
                      "tasks": "docs/implementation-plan.md"}
 DEFAULT_STORY_OPTIONAL = ["NFR"]  # requirement prefixes that need no user story (quality targets)
@@ -28,62 +26,19 @@ RESULTS = ("passed", "failed", "not_in_evidence", "no_evidence")
 STEPS = ("traceability-matrix", "cross-phase-consistency", "scope-creep-check")  # get the matrix; gate `complete`
 
 
-def pattern_problem(pattern: Any) -> str | None:
-    """Why `pattern` cannot be an ID pattern, or None."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        return "must be a regular expression (text)"
-    if "(?P<" in pattern:
-        return "must not contain named groups"
-    try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        return f"is not a valid regular expression: {exc}"
-    if compiled.fullmatch(""):
-        return "must not match the empty string"
-    return None
-
-
-class Ids:
-    """The ID tokens of every kind, found with one alternation (criteria first: the most specific)."""
-
-    def __init__(self, patterns: dict[str, str]) -> None:
-        order = ("criterion", "requirement", "story", "task")
-        alt = "|".join(f"(?P<{k}>{patterns[k]})" for k in order)
-        self.regex = re.compile(rf"(?<![A-Za-z0-9])(?:{alt})(?![A-Za-z0-9])")
-
-    def scan(self, text: str) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
-        """(every token, the token the text starts with or None) in one pass."""
-        found: list[tuple[str, str]] = []
-        lead: tuple[str, str] | None = None
-        for m in self.regex.finditer(text):
-            if not found and not text[:m.start()].strip(" \t*_`[("):
-                lead = (str(m.lastgroup), m.group())
-            found.append((str(m.lastgroup), m.group()))
-        return found, lead
-
-    def find(self, text: str) -> list[tuple[str, str]]:
-        """(kind, id) for every token, in order."""
-        return [(str(m.lastgroup), m.group()) for m in self.regex.finditer(text)]
-
-    def in_identifier(self, name: str) -> list[tuple[str, str]]:
-        """IDs inside a code identifier, where `-` cannot be written: `test_fr_001_login` and
-        `TestFR_001_Login` name FR-001 (a leading `test` is dropped first)."""
-        if name[:4].lower() == "test":
-            name = name[4:]
-        return self.find(name.upper().replace("_", "-"))
-
-
 # ------------------------------------------------------------------ documents
 
-@dataclass(eq=False)
 class Entity:
-    kind: str
-    id: str
-    title: str
-    file: str
-    line: int
-    parent: str | None = None
-    refs: list[tuple[str, str]] = field(default_factory=list)
+    """A defined ID: its kind, title and place, the story a criterion sits under, and the IDs its blocks name.
+    (A plain class, not a dataclass: there are tens of thousands, and importing dataclasses costs start-up.)"""
+
+    __slots__ = ("kind", "id", "title", "file", "line", "parent", "refs")
+
+    def __init__(self, kind: str, ident: str, title: str, file: str, line: int, parent: str | None = None,
+                 refs: list[tuple[str, str]] | None = None) -> None:
+        self.kind, self.id, self.title, self.file, self.line = kind, ident, title, file, line
+        self.parent = parent
+        self.refs: list[tuple[str, str]] = [] if refs is None else refs
 
     @property
     def where(self) -> str:
@@ -95,6 +50,17 @@ def _title(text: str, ident: str) -> str:
     return rest.strip(" \t*_`[]():.-—–|").strip()[:160]
 
 
+def _closes(opener: Block, kind: str, level: int) -> bool:
+    """Whether a block of `kind` and `level` ends the entity `opener` opened: a row ends at the next block,
+    a heading ends list items and the headings of its level or deeper, an item the items indented as
+    much or more."""
+    if opener.kind == "row":
+        return True
+    if kind == "heading":
+        return opener.kind == "item" or level <= opener.level
+    return opener.kind == "item" and kind == "item" and level <= opener.level
+
+
 def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
                       ) -> tuple[list[Entity], list[tuple[str, str, int]]]:
     """(entities defined here, loose references outside any entity as (kind, id, line)).
@@ -102,218 +68,41 @@ def document_entities(text: str, file: str, home: tuple[str, ...], ids: Ids
     entities: list[Entity] = []
     loose: list[tuple[str, str, int]] = []
     stack: list[tuple[Block, Entity]] = []  # open entities, innermost last
-
-    def closes(opener: Block, b: Block) -> bool:
-        if opener.kind == "row":
-            return True
-        if b.kind == "heading":
-            return opener.kind == "item" or b.level <= opener.level
-        return opener.kind == "item" and b.kind == "item" and b.level <= opener.level
-
+    scan = ids.scan
     for b in parse(text):
-        while stack and closes(stack[-1][0], b):
+        kind_b, text_b, line_b, level_b, header_b, cells_b = b
+        while stack and _closes(stack[-1][0], kind_b, level_b):
             stack.pop()
-        found, lead = ids.scan(b.text)
-        if b.header:
+        found, lead = scan(text_b)
+        if not found:
+            continue  # no ID: defines and references nothing
+        if header_b:
             lead = None
-        for _, outer in stack[:-1] if lead is None or lead[0] not in home else stack:
-            if outer.kind == "story":  # a story's requirement lines and criteria sit under it: it covers theirs
-                outer.refs.extend(f for f in found if f[0] == "requirement")
-        if lead is not None and lead[0] in home:
-            kind, ident = lead
+        defines = lead is not None and lead[0] in home
+        if stack and (covered := [f for f in found if f[0] == "requirement"]):
+            for _, outer in stack if defines else stack[:-1]:
+                if outer.kind == "story":  # a story's requirement lines and criteria sit under it: it covers theirs
+                    outer.refs.extend(covered)
+        if defines:
+            kind, ident = found[0]  # (the lead is the first token)
             parent = next((e.id for _, e in reversed(stack) if e.kind == "story"), None) \
                 if kind == "criterion" else None
-            title = " · ".join(c for c in b.cells[1:3] if c) if b.kind == "row" else _title(b.text, ident)
-            ent = Entity(kind, ident, title[:160], file, b.line, parent)
-            skip_first = True
-            for k, i in found:
-                if skip_first and i == ident:
-                    skip_first = False
-                    continue
-                ent.refs.append((k, i))
+            title = " · ".join(c for c in cells_b[1:3] if c) if kind_b == "row" else _title(text_b, ident)
+            ent = Entity(kind, ident, title[:160], file, line_b, parent, found[1:])
             entities.append(ent)
             stack.append((b, ent))
-            continue
-        if stack:
+        elif stack:
             stack[-1][1].refs.extend(found)
         else:
-            loose.extend((k, i, b.line) for k, i in found)
+            loose.extend((k, i, line_b) for k, i in found)
     return entities, loose
-
-
-# ------------------------------------------------------------------ tests
-
-@dataclass(eq=False)
-class Test:
-    name: str          # how the runner names it: a function name or the full title
-    short: str         # what the runner prints for it
-    file: str
-    line: int
-    framework: str
-    verifies: list[tuple[str, str]]
-
-
-_PY_DECL = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)
-_JS_CALL = re.compile(r"^([ \t]*)(describe|suite|it|test)(?:\.\w+)*(?:\([^()\n]*\))?[ \t]*\([ \t]*"
-                      r"(['\"`])(.*?)(?<!\\)\3", re.M)
-_GO_FUNC = re.compile(r"^func[ \t]+(\w+)", re.M)
-_GO_TEST = re.compile(r"(?:Test|Example|Fuzz)\w*")
-_GO_RUN = re.compile(r"\bt\.Run\([ \t]*\"((?:[^\"\\\n]|\\.)*)\"")
-_RS_TEST = re.compile(r"^[ \t]*#\[(?:[\w:]+::)?test(?:_case)?\b[^\n]*\n(?:[ \t]*(?:#\[[^\n]*|//[^\n]*)?\n)*"
-                      r"[ \t]*(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?fn[ \t]+(\w+)", re.M)
-_JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
-
-
-def test_framework(path: str) -> str | None:
-    """Which extractor reads this file, from its name alone (None: not a test file)."""
-    name = path.rsplit("/", 1)[-1]
-    if name.endswith(".py"):
-        return "pytest" if name.startswith("test_") or name.endswith("_test.py") else None
-    if name.endswith(_JS_EXT):
-        stem = name.rsplit(".", 1)[0]
-        return "js" if stem.endswith((".test", ".spec")) or "/__tests__/" in f"/{path}" else None
-    if name.endswith("_test.go"):
-        return "go"
-    if name.endswith(".rs"):
-        return "cargo"
-    return None
-
-
-class Source:
-    """A file's text with line lookup by offset (counted incrementally: declarations come in order)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.lines = text.split("\n")
-        self._pos = 0
-        self._line = 0
-
-    def line_of(self, pos: int) -> int:
-        """0-based line index of offset `pos` (offsets must not decrease between calls)."""
-        self._line += self.text.count("\n", self._pos, pos)
-        self._pos = pos
-        return self._line
-
-    def comments_above(self, i: int, prefixes: tuple[str, ...]) -> str:
-        """The contiguous comment / decorator / attribute lines right above line index `i`."""
-        out: list[str] = []
-        j = i - 1
-        while j >= 0:
-            s = self.lines[j].strip()
-            if not s or not s.startswith(prefixes):
-                break
-            out.append(s)
-            j -= 1
-        return "\n".join(reversed(out))
-
-    def docstring(self, i: int) -> str:
-        """A Python docstring starting on the line after the declaration at index `i`, if any."""
-        lines = self.lines
-        j = i + 1
-        while j < len(lines) and not lines[j].strip():
-            j += 1
-        if j >= len(lines):
-            return ""
-        s = lines[j].strip().lstrip("rRuUbB")
-        for q in ('"""', "'''"):
-            if not s.startswith(q):
-                continue
-            body = s[3:]
-            if q in body:
-                return body.split(q, 1)[0]
-            parts = [body]
-            for k in range(j + 1, min(len(lines), j + 200)):
-                if q in lines[k]:
-                    parts.append(lines[k].split(q, 1)[0])
-                    break
-                parts.append(lines[k])
-            return "\n".join(parts)
-        return ""
-
-
-def _pytest(src: Source, file: str, ids: Ids) -> list[Test]:
-    out: list[Test] = []
-    classes: list[tuple[int, str, list[tuple[str, str]]]] = []  # (indent, name, ids)
-    for m in _PY_DECL.finditer(src.text):
-        indent = len(m.group(1).expandtabs(4))
-        while classes and indent <= classes[-1][0]:
-            classes.pop()
-        kind, name = m.group(2), m.group(3)
-        if kind == "def" and not name.startswith("test"):
-            continue
-        i = src.line_of(m.start())
-        notes = src.comments_above(i, ("@", "#")) + "\n" + src.docstring(i)
-        found = ids.in_identifier(name) + ids.find(notes)
-        if kind == "class":
-            classes.append((indent, name, found))
-            continue
-        full = "::".join([cl[1] for cl in classes] + [name])
-        out.append(Test(f"{file}::{full}", name, file, i + 1, "pytest", [x for cl in classes for x in cl[2]] + found))
-    return out
-
-
-def _js(src: Source, file: str, ids: Ids) -> list[Test]:
-    out: list[Test] = []
-    suites: list[tuple[int, str, list[tuple[str, str]]]] = []
-    for m in _JS_CALL.finditer(src.text):
-        indent = len(m.group(1).expandtabs(4))
-        while suites and indent <= suites[-1][0]:
-            suites.pop()  # a call at the same or a lower indentation is outside the open describe blocks
-        title = m.group(4)
-        i = src.line_of(m.start())
-        found = ids.find(title) + ids.find(src.comments_above(i, ("//", "/*", "*")))
-        if m.group(2) in ("describe", "suite"):
-            suites.append((indent, title, found))
-            continue
-        full = " > ".join([x[1] for x in suites] + [title])
-        out.append(Test(f"{file} > {full}", title, file, i + 1, "js", [x for s in suites for x in s[2]] + found))
-    return out
-
-
-def _go(src: Source, file: str, ids: Ids) -> list[Test]:
-    out: list[Test] = []
-    funcs = list(_GO_FUNC.finditer(src.text))
-    for n, m in enumerate(funcs):
-        name = m.group(1)
-        if not _GO_TEST.fullmatch(name):
-            continue
-        i = src.line_of(m.start())
-        verifies = ids.in_identifier(name) + ids.find(src.comments_above(i, ("//",)))
-        body = src.text[m.end():funcs[n + 1].start() if n + 1 < len(funcs) else len(src.text)]
-        if "t.Run(" in body:
-            for sub in _GO_RUN.findall(body):
-                verifies += ids.find(sub)
-        out.append(Test(f"{file}::{name}", name, file, i + 1, "go", verifies))
-    return out
-
-
-def _cargo(src: Source, file: str, ids: Ids) -> list[Test]:
-    out: list[Test] = []
-    for m in _RS_TEST.finditer(src.text):
-        name = m.group(1)
-        first = src.line_of(m.start())
-        fn_line = first + m.group(0).count("\n")
-        notes = src.comments_above(first, ("///", "//", "#[")) + "\n" + "\n".join(src.lines[first:fn_line])
-        out.append(Test(f"{file}::{name}", name, file, fn_line + 1, "cargo", ids.in_identifier(name) + ids.find(notes)))
-    return out
-
-
-EXTRACTORS = {"pytest": _pytest, "js": _js, "go": _go, "cargo": _cargo}
-_CHEAP = {"pytest": "def test", "go": "func ", "cargo": "test"}  # a file without this declares no test
-
-
-def extract_tests(path: str, text: str, ids: Ids) -> list[Test]:
-    """The tests declared in one file, each with the IDs its name, title, docstring, markers or comments name."""
-    framework = test_framework(path)
-    if framework is None or _CHEAP.get(framework, "") not in text:
-        return []
-    return EXTRACTORS[framework](Source(text), path, ids)
 
 
 # ------------------------------------------------------------------ evidence
 
 _FAIL = re.compile(r"\b(?:FAILED|FAIL|ERROR|failed)\b|[✗×✕✘]")
 _PASS = re.compile(r"\b(?:PASSED|PASS|ok|passed)\b|[✓✔√]")
+_WORD = re.compile(r"\w+")
 
 
 def latest_test_run(loop: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -335,6 +124,7 @@ class Evidence:
         self.run = run
         self.tail = str((run or {}).get("tail") or "")
         self.lines = self.tail.split("\n")
+        self.words = set(_WORD.findall(self.tail))  # every maximal run of word characters
 
     def summary(self) -> dict[str, Any] | None:
         if self.run is None:
@@ -347,7 +137,8 @@ class Evidence:
     def result(self, test: Test) -> str:
         if self.run is None:
             return "no_evidence"
-        if test.short not in self.tail:
+        # a short name of word characters is named only as a whole run of them (a set look-up, not a scan)
+        if (test.short not in self.words) if _WORD.fullmatch(test.short) else (test.short not in self.tail):
             return "not_in_evidence"
         word = re.compile(rf"(?<![\w/.]){re.escape(test.short)}(?![\w.])")  # not inside a file name
         seen = None
@@ -364,6 +155,48 @@ class Evidence:
 
 def _uniq(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+class _Chains:
+    """What an ID reaches through the defined entities. A class, not closures inside compute: recursive
+    closures form reference cycles that keep every entity alive until a full collection (at exit)."""
+
+    def __init__(self, defined: dict[str, Entity]) -> None:
+        self.defined = defined
+        self.memo: dict[tuple[str, str], list[str]] = {}
+
+    def requirements_of(self, kind: str, ident: str, depth: int = 0) -> list[str]:
+        """The requirements an ID reaches: itself, a story's, a criterion's story's, a task's links."""
+        key = (kind, ident)
+        if key not in self.memo:
+            self.memo[key] = self._requirements_of(kind, ident, depth)
+        return self.memo[key]
+
+    def _requirements_of(self, kind: str, ident: str, depth: int) -> list[str]:
+        defined = self.defined
+        if kind == "requirement":
+            return [ident] if ident in defined else []
+        ent = defined.get(ident)
+        if ent is None or depth > 3:
+            return []
+        if kind == "criterion":
+            own = [i for k, i in ent.refs if k == "requirement" and i in defined]
+            return _uniq(own + (self.requirements_of("story", ent.parent, depth + 1) if ent.parent else []))
+        out: list[str] = []
+        for k, i in ent.refs:
+            if k != kind and k != "task":
+                out += self.requirements_of(k, i, depth + 1)
+        return _uniq(out)
+
+    def stories_of_ref(self, kind: str, ident: str) -> list[str]:
+        defined = self.defined
+        if kind == "story":
+            return [ident] if ident in defined else []
+        if kind == "criterion" and ident in defined and defined[ident].parent:
+            return [str(defined[ident].parent)]
+        if kind == "task" and ident in defined:
+            return _uniq([s for k, i in defined[ident].refs for s in self.stories_of_ref(k, i) if k != "task"])
+        return []
 
 
 def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict[str, Any]]],
@@ -407,38 +240,8 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         if c.parent:
             criteria_of.setdefault(c.parent, []).append(c.id)
 
-    memo: dict[tuple[str, str], list[str]] = {}
-
-    def requirements_of(kind: str, ident: str, depth: int = 0) -> list[str]:
-        """The requirements an ID reaches: itself, a story's, a criterion's story's, a task's links."""
-        key = (kind, ident)
-        if key not in memo:
-            memo[key] = _requirements_of(kind, ident, depth)
-        return memo[key]
-
-    def _requirements_of(kind: str, ident: str, depth: int) -> list[str]:
-        if kind == "requirement":
-            return [ident] if ident in defined else []
-        ent = defined.get(ident)
-        if ent is None or depth > 3:
-            return []
-        if kind == "criterion":
-            own = [i for k, i in ent.refs if k == "requirement" and i in defined]
-            return _uniq(own + (requirements_of("story", ent.parent, depth + 1) if ent.parent else []))
-        out: list[str] = []
-        for k, i in ent.refs:
-            if k != kind and k != "task":
-                out += requirements_of(k, i, depth + 1)
-        return _uniq(out)
-
-    def stories_of_ref(kind: str, ident: str) -> list[str]:
-        if kind == "story":
-            return [ident] if ident in defined else []
-        if kind == "criterion" and ident in defined and defined[ident].parent:
-            return [str(defined[ident].parent)]
-        if kind == "task" and ident in defined:
-            return _uniq([s for k, i in defined[ident].refs for s in stories_of_ref(k, i) if k != "task"])
-        return []
+    chains = _Chains(defined)
+    requirements_of, stories_of_ref = chains.requirements_of, chains.stories_of_ref
 
     req_rows: dict[str, dict[str, Any]] = {
         r.id: {"id": r.id, "kind": r.id.split("-", 1)[0], "title": r.title, "where": r.where, "stories": [],
@@ -465,12 +268,21 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
             req_rows[r]["tasks"].append(task.id)
         for x in stories:
             story_rows[x]["tasks"].append(task.id)
+    reached: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # (kind, id) → (its requirements, stories)
     test_rows: list[dict[str, Any]] = []
     for test in tests:
-        verifies = _uniq([i for _, i in test.verifies])
-        kinds = {i: k for k, i in test.verifies}
-        reqs = _uniq([r for i in verifies for r in requirements_of(kinds[i], i)])
-        stories = _uniq([x for i in verifies for x in stories_of_ref(kinds[i], i)])
+        kinds = {i: k for k, i in test.verifies}  # each ID once, in order, with the kind it was last read as
+        verifies = list(kinds)
+        reqs = []
+        stories = []
+        for i, k in kinds.items():
+            got = reached.get((k, i))
+            if got is None:
+                got = reached[(k, i)] = (requirements_of(k, i), stories_of_ref(k, i))
+            reqs += got[0]
+            stories += got[1]
+        if len(kinds) > 1:
+            reqs, stories = _uniq(reqs), _uniq(stories)
         result = evidence.result(test)
         test_rows.append({"name": test.name, "file": test.file, "line": test.line, "framework": test.framework,
                           "verifies": verifies, "requirements": reqs, "result": result})
@@ -535,7 +347,8 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         referenced.setdefault(i, where)
     for test in tests:
         for _, i in test.verifies:
-            referenced.setdefault(i, f"{test.file}:{test.line}")
+            if i not in referenced:
+                referenced[i] = f"{test.file}:{test.line}"
     for i, where in referenced.items():
         if i not in defined:
             gap("undefined_id", i, where, f"{i} is referenced but never defined")
@@ -547,6 +360,9 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
         k = sum(1 for r in rows if cond(r))
         return {"count": k, "percent": round(100 * k / n, 1) if n else 0.0}
 
+    result_counts = dict.fromkeys(RESULTS, 0)
+    for t in test_rows:
+        result_counts[t["result"]] += 1
     gap_counts: dict[str, int] = {}
     for g in gaps:
         gap_counts[g["kind"]] = gap_counts.get(g["kind"], 0) + 1
@@ -554,8 +370,7 @@ def compute(docs: dict[str, tuple[str, str] | None], plans: list[tuple[str, dict
               "tasks": len(task_rows), "tests": len(test_rows),
               "with_story": share(lambda r: r["stories"]), "with_task": share(lambda r: r["tasks"]),
               "with_test": share(lambda r: r["tests"]), "verified": share(lambda r: r["status"] == "verified"),
-              "tests_tracing": sum(1 for t in test_rows if t["requirements"]),
-              "results": {k: sum(1 for t in test_rows if t["result"] == k) for k in RESULTS},
+              "tests_tracing": sum(1 for t in test_rows if t["requirements"]), "results": result_counts,
               "gaps": gap_counts}
     return {"documents": {role: (doc[0] if doc else None) for role, doc in docs.items()},
             "plans": [f for f, _ in plans], "patterns": dict(patterns or DEFAULT_PATTERNS),
@@ -596,13 +411,15 @@ def markdown(matrix: dict[str, Any], limit: int = 0) -> str:
              "", "| Requirement | Stories | Criteria | Tasks | Tests | Status |", "|---|---|---|---|---|---|"]
     rows = matrix["requirements"][:limit] if limit else matrix["requirements"]
 
-    def cell(items: list[str]) -> str:
-        return ", ".join(items[:6]) + (f" +{len(items) - 6}" if len(items) > 6 else "") if items else "—"
+    def cell(items: list[str], total: int | None = None) -> str:
+        """The first six of `total` items (all of `items` by default), then how many more."""
+        n = len(items) if total is None else total
+        return ", ".join(items[:6]) + (f" +{n - 6}" if n > 6 else "") if n else "—"
 
     for r in rows:
-        tests = [f"{x['name'].rsplit('::', 1)[-1].rsplit(' > ', 1)[-1]} ({x['result']})" for x in r["tests"]]
+        tests = [f"{x['name'].rsplit('::', 1)[-1].rsplit(' > ', 1)[-1]} ({x['result']})" for x in r["tests"][:6]]
         lines.append(f"| {r['id']} | {cell(r['stories'])} | {cell(r['criteria'])} | {cell(r['tasks'])} | "
-                     f"{cell(tests)} | {r['status']} |".replace("\n", " "))
+                     f"{cell(tests, len(r['tests']))} | {r['status']} |".replace("\n", " "))
     if limit and len(matrix["requirements"]) > limit:
         lines.append(f"\n… {len(matrix['requirements']) - limit} more requirements (`cadence trace --json`).")
     gaps = matrix["gaps"][:limit] if limit else matrix["gaps"]

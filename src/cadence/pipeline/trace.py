@@ -13,6 +13,7 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".cadence", "node_modules", ".venv
                        "dist", "build", "vendor", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
                        ".next", "coverage", ".clients"})
 FILE_MAX = 2_000_000  # a test file larger than this is not read
+CHUNK = 1 << 16
 
 
 def settings(root: Path) -> dict[str, Any]:
@@ -41,11 +42,12 @@ def _read(root: Path, rel: str) -> tuple[str, str] | None:
 def test_files(root: Path, tops: list[str]) -> list[tuple[str, str]]:
     """(relative path, text) of every file under `tops` that an extractor reads, never following symlinks
     and skipping dependency, build and cache directories."""
-    from cadence.core.trace import test_framework
+    from cadence.core.testrefs import test_framework
     from cadence.project.paths import contained
     base = root.resolve()
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     stack: list[tuple[str, str]] = []  # (directory, its path relative to the root with a trailing / or "")
     for t in tops:
         top = contained(root, t, "test path")
@@ -68,32 +70,35 @@ def test_files(root: Path, tops: list[str]) -> list[tuple[str, str]]:
                 continue
             seen.add(rel)
             try:
-                fd = os.open(e.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+                fd = os.open(e.path, flags)
             except OSError:
                 continue
+            chunks: list[bytes] = []
+            size = 0
             try:
-                data = os.read(fd, FILE_MAX + 1)
-                while data and len(data) <= FILE_MAX:
-                    more = os.read(fd, FILE_MAX + 1 - len(data))
+                while size <= FILE_MAX:  # to the end, in modest reads (a FILE_MAX-sized buffer per read is slow)
+                    more = os.read(fd, CHUNK)
                     if not more:
                         break
-                    data += more
+                    chunks.append(more)
+                    size += len(more)
             except OSError:
                 continue
             finally:
                 os.close(fd)
-            if len(data) <= FILE_MAX:
-                out.append((rel, data.decode("utf-8", errors="replace")))
+            if size <= FILE_MAX:
+                out.append((rel, b"".join(chunks).decode("utf-8", errors="replace")))
     out.sort()
     return out
 
 
 def _plans(root: Path, warnings: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    from cadence.project.paths import PLANS
+    out: list[tuple[str, dict[str, Any]]] = []
+    if not (root / PLANS).is_dir():
+        return out  # (without importing the plan reader)
     from cadence.project import fsio
     from cadence.project.planfiles import plans_dir, read_plan
-    out: list[tuple[str, dict[str, Any]]] = []
-    if not plans_dir(root).is_dir():
-        return out
     for path in sorted(fsio.listdir(root, plans_dir(root), "*.md")):
         try:
             out.append((path.name, read_plan(root, path)))
@@ -103,6 +108,13 @@ def _plans(root: Path, warnings: list[str]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _loop(root: Path, warnings: list[str]) -> dict[str, Any] | None:
+    from cadence.project.paths import LOOP
+    try:
+        os.lstat(root / LOOP)
+    except FileNotFoundError:
+        return None  # no loop, as load_loop would say (without importing it)
+    except OSError:
+        pass  # load_loop reports it
     from cadence.project.loopfile import load_loop
     try:
         return load_loop(root)
@@ -129,6 +141,10 @@ def compute(root: Path, warnings: list[str] | None = None) -> dict[str, Any]:
                             _loop(root, warnings), conf["patterns"], list(conf["story-optional"]))
     finally:
         if enabled:
+            # What compute allocated (the matrix) goes straight to the oldest generation: left young, the
+            # collections that rendering it triggers would walk all of it again, twice.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

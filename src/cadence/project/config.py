@@ -352,7 +352,8 @@ def _validate_workflow(wf: Any, p: Problems) -> dict[str, Any]:
 
 def _validate_traceability(tr: Any, p: Problems) -> dict[str, Any]:
     """`traceability:` — ID patterns, the documents that define them, where tests live (docs/traceability.md)."""
-    from cadence.core.trace import DEFAULTS, pattern_problem
+    from cadence.core.trace import DEFAULTS
+    from cadence.core.traceids import pattern_problem
     out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in DEFAULTS.items()}
     if not isinstance(tr, dict):
         p.errors.append("traceability: must be a mapping")
