@@ -86,15 +86,14 @@ def parse(text: str) -> list[Block]:
     item: list[str] | None = None  # text of the open list item (continuation lines join it)
     item_meta: tuple[int, int] = (0, 0)
     table_open = False
-    new = tuple.__new__  # Block(...) without NamedTuple's argument handling: one per block, tens of thousands
 
     def flush() -> None:
         nonlocal para, item
         if para:
-            out.append(new(Block, ("para", " ".join(para), para_line, 0, False, ())))
+            out.append(Block("para", " ".join(para), para_line))
             para = []
         if item is not None:
-            out.append(new(Block, ("item", " ".join(item).strip(), item_meta[0], item_meta[1], False, ())))
+            out.append(Block("item", " ".join(item).strip(), item_meta[0], item_meta[1]))
             item = None
 
     for number, line in enumerate(lines, 1):
@@ -132,7 +131,7 @@ def parse(text: str) -> list[Block]:
             if h:
                 flush()
                 table_open = False
-                out.append(new(Block, ("heading", _heading_text(line[h.end():]), number, len(h.group(1)), False, ())))
+                out.append(Block("heading", _heading_text(line[h.end():]), number, len(h.group(1))))
                 continue
         if para and not item and first in "=-" and _SETEXT.match(line):
             text_ = " ".join(para)
