@@ -8,14 +8,13 @@ from typing import Any
 from cadence.core import loop as core
 from cadence.errors import PRECONDITION, CadenceError
 from cadence.project import fsio
-from cadence.project.fsio import dumps, read_json
 from cadence.project.paths import LOOP
 
 
 def load_loop(root: Path) -> dict[str, Any] | None:
     """The loop state, None when there is none; corrupt or unknown state is an error (exit 3), never 'no loop'."""
     try:
-        data = read_json(root, root / LOOP, LOOP, "LOOP_CORRUPT",
+        data = fsio.read_json(root, root / LOOP, LOOP, "LOOP_CORRUPT",
                          f"Run 'cadence doctor --repair', inspect {LOOP} (a previous copy may be in {LOOP}.bak), "
                          "or start over with 'cadence loop start PLAN --force'.")
     except RecursionError:
@@ -34,4 +33,4 @@ def require_loop(root: Path) -> dict[str, Any]:
 
 
 def save_loop(root: Path, state: dict[str, Any]) -> None:
-    fsio.atomic_write(root, root / LOOP, dumps(state), backup=True)
+    fsio.atomic_write(root, root / LOOP, fsio.dumps(state), backup=True)
